@@ -1,0 +1,25 @@
+"""rlexplore: explore reinforcement-learning training runs of language models in Jupyter.
+
+Log files → one xarray Dataset (run × metric × step) → transforms → widget state → views.
+See :mod:`rlexplore.dataset.schema` for the data model.
+"""
+
+from . import accessor as _accessor  # noqa: F401  (registers ds.rlx)
+from .dataset import from_dataframe, get_report, to_dataframe, validate
+from .demo import demo
+from .errors import RLExploreError, RLExploreWarning
+from .transforms import smooth
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RLExploreError",
+    "RLExploreWarning",
+    "__version__",
+    "demo",
+    "from_dataframe",
+    "get_report",
+    "smooth",
+    "to_dataframe",
+    "validate",
+]

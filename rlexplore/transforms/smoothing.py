@@ -1,0 +1,205 @@
+"""Smoothing of training curves: pure numpy, vectorized over all series, NaN-aware.
+
+Every function smooths along the last axis (or `axis`) and treats each series on its
+own. Smoothing runs over the points a series actually logged: NaN and ±Inf come out
+unchanged and do not take part, so the NaN padding that other runs' steps add to a
+series never changes its curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METHODS = ("ema", "gaussian", "running_mean")
+MAX_WEIGHT = 0.999
+# Within one block w**-count must stay far from overflow: w**-count <= 1e100.
+_LOG_LIMIT = 230.0
+
+
+def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarray:
+    """Debiased exponential moving average, as TensorBoard's scalar dashboard computes it.
+
+    ``last = last * w + (1 - w) * x`` over the finite points, divided by
+    ``1 - w ** n`` (n finite points so far), so the first finite point comes out
+    unchanged. NaN and ±Inf pass through and do not advance the average; a series
+    whose finite values are all equal comes out unchanged.
+
+    Parameters
+    ----------
+    values : array-like
+        Any shape; smoothed along `axis`.
+    weight : float, default 0.6
+        Smoothing weight w in [0, 0.999]; 0 leaves the data unchanged.
+    axis : int, default -1
+        The step axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, same shape as `values`.
+
+    Examples
+    --------
+    >>> ema([1.0, 2.0, float("nan"), 3.0], 0.5).round(4).tolist()
+    [1.0, 1.6667, nan, 2.4286]
+    """
+    w = check_weight(weight)
+    x, restore = _as_2d(values, axis)
+    out = x.copy()
+    if w == 0 or x.size == 0:
+        return restore(out)
+    finite = np.isfinite(x)
+    block = max(1, int(_LOG_LIMIT / -np.log(w)))
+    last = np.zeros(x.shape[0])
+    count = np.zeros(x.shape[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for lo in range(0, x.shape[1], block):
+            part, fin = x[:, lo : lo + block], finite[:, lo : lo + block]
+            n = np.cumsum(fin, axis=1, dtype=np.float64)
+            acc = np.cumsum(np.where(fin, part, 0.0) * (1 - w) * w**-n, axis=1)
+            running = w**n * (last[:, None] + acc)
+            total = count[:, None] + n
+            out[:, lo : lo + block] = np.where(fin, running / (1 - w**total), part)
+            last, count = running[:, -1], total[:, -1]
+    const = _constant_rows(x, finite)
+    out[const] = x[const]
+    return restore(out)
+
+
+def gaussian(values: np.ndarray, sigma: float, *, axis: int = -1) -> np.ndarray:
+    """Centered Gaussian smoothing over the logged points.
+
+    Parameters
+    ----------
+    values : array-like
+        Any shape; smoothed along `axis`.
+    sigma : float
+        Standard deviation of the kernel, in logged points (0 leaves data unchanged).
+        The kernel is cut at 4 sigma; near the ends it is renormalized.
+    axis : int, default -1
+        The step axis.
+
+    Examples
+    --------
+    >>> gaussian([0.0, 0.0, 3.0, 0.0, 0.0], 1.0).round(3).tolist()
+    [0.232, 0.771, 1.208, 0.771, 0.232]
+    """
+    if not sigma >= 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma!r}")
+    if sigma == 0:
+        return ema(values, 0.0, axis=axis)
+    half = int(np.ceil(4 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
+    return _packed_apply(values, axis, lambda p, v: _convolve_valid(p, v, kernel))
+
+
+def running_mean(values: np.ndarray, window: int, *, axis: int = -1) -> np.ndarray:
+    """Centered running mean of `window` logged points (truncated at the ends).
+
+    Examples
+    --------
+    >>> running_mean([1.0, 2.0, 3.0, 10.0], 3).tolist()
+    [1.5, 2.0, 5.0, 6.5]
+    """
+    if int(window) != window or window < 1:
+        raise ValueError(f"window must be a whole number >= 1, got {window!r}")
+    return _packed_apply(values, axis, lambda p, v: _box_valid(p, v, int(window)))
+
+
+def smooth(
+    values: np.ndarray,
+    method: str = "ema",
+    *,
+    weight: float = 0.6,
+    window: float | None = None,
+    axis: int = -1,
+) -> np.ndarray:
+    """Smooth with one of :data:`METHODS`, driven by one EMA-like `weight`.
+
+    For ``"gaussian"`` and ``"running_mean"``, `window` (sigma, or number of points)
+    defaults to the spread of an EMA with the same weight (:func:`window_for_weight`),
+    so one slider drives every method.
+    """
+    if method == "ema":
+        return ema(values, weight, axis=axis)
+    if method not in METHODS:
+        raise ValueError(f"unknown smoothing method {method!r}; expected one of {METHODS}")
+    sigma = window if window is not None else window_for_weight(weight)
+    if method == "gaussian":
+        return gaussian(values, sigma, axis=axis)
+    points = window if window is not None else round(np.sqrt(12 * sigma**2 + 1))
+    return running_mean(values, max(1, int(points)), axis=axis)
+
+
+def window_for_weight(weight: float) -> float:
+    """Standard deviation, in points, of an EMA kernel with this weight: sqrt(w) / (1 - w)."""
+    w = check_weight(weight)
+    return float(np.sqrt(w) / (1 - w))
+
+
+def check_weight(weight: float) -> float:
+    """Return `weight` as a float, or raise ValueError if it is outside [0, 0.999]."""
+    try:
+        w = float(weight)
+    except (TypeError, ValueError):
+        raise ValueError(f"smoothing weight must be a number, got {weight!r}") from None
+    if not 0 <= w <= MAX_WEIGHT:
+        raise ValueError(f"smoothing weight must be in [0, {MAX_WEIGHT}], got {weight!r}")
+    return w
+
+
+def _as_2d(values, axis):
+    x = np.moveaxis(np.array(values, dtype=np.float64, ndmin=1), axis, -1)
+    shape = x.shape
+
+    def restore(out):
+        return np.moveaxis(out.reshape(shape), -1, axis)
+
+    return np.ascontiguousarray(x.reshape(-1, shape[-1]) if x.size else x.reshape(0, shape[-1])), restore
+
+
+def _constant_rows(x, finite):
+    lo = np.where(finite, x, np.inf).min(axis=1)
+    hi = np.where(finite, x, -np.inf).max(axis=1)
+    return finite.any(axis=1) & (lo == hi)
+
+
+def _packed_apply(values, axis, fn):
+    """Apply `fn(packed, valid)` to each series' finite points packed to the left."""
+    x, restore = _as_2d(values, axis)
+    finite = np.isfinite(x)
+    order = np.argsort(~finite, axis=1, kind="stable")
+    packed = np.take_along_axis(x, order, axis=1)
+    valid = np.arange(x.shape[1]) < finite.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(valid, fn(np.where(valid, packed, 0.0), valid), packed)
+    out = np.empty_like(x)
+    np.put_along_axis(out, order, result, axis=1)
+    return restore(out)
+
+
+def _convolve_valid(packed, valid, kernel):
+    half = kernel.size // 2
+    num = np.zeros_like(packed)
+    den = np.zeros_like(packed)
+    n = packed.shape[1]
+    weights = valid.astype(np.float64)
+    for k, kw in enumerate(kernel):
+        shift = k - half
+        dst = slice(max(0, -shift), min(n, n - shift))
+        src = slice(max(0, shift), min(n, n + shift))
+        num[:, dst] += kw * packed[:, src]
+        den[:, dst] += kw * weights[:, src]
+    return num / den
+
+
+def _box_valid(packed, valid, window):
+    left, right = (window - 1) // 2, window // 2
+    n = packed.shape[1]
+    csum = np.concatenate([np.zeros((packed.shape[0], 1)), np.cumsum(packed, axis=1)], axis=1)
+    ccount = np.concatenate(
+        [np.zeros((packed.shape[0], 1)), np.cumsum(valid, axis=1, dtype=np.float64)], axis=1
+    )
+    idx = np.arange(n)
+    hi, lo = np.minimum(idx + right + 1, n), np.maximum(idx - left, 0)
+    return (csum[:, hi] - csum[:, lo]) / (ccount[:, hi] - ccount[:, lo])
