@@ -90,6 +90,8 @@ def hparam_coords(hparams: Mapping[str, Any], prefix: str = HPARAM_PREFIX) -> di
 
 def _factorize(labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Codes and unique labels (as str, first-appearance order)."""
+    if not isinstance(labels, (np.ndarray, pd.Categorical, pd.Series, pd.Index)):
+        labels = np.asarray(labels, dtype=object)
     codes, uniques = pd.factorize(labels, sort=False)
     if (codes < 0).any():
         raise ValueError("run and metric names must not be missing (None or NaN)")

@@ -186,6 +186,8 @@ def _convolve_valid(packed, valid, kernel):
     weights = valid.astype(np.float64)
     for k, kw in enumerate(kernel):
         shift = k - half
+        if abs(shift) >= n:
+            continue
         dst = slice(max(0, -shift), min(n, n - shift))
         src = slice(max(0, shift), min(n, n + shift))
         num[:, dst] += kw * packed[:, src]
