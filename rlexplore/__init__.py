@@ -12,7 +12,21 @@ from .transforms import smooth
 
 __version__ = "0.1.0"
 
+# The widget layer (bqplot, ipywidgets) is imported only when it is first used, so that
+# io, dataset, transforms and state stay importable, and testable, without it.
+_LAZY = {"Explorer": "views"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'rlexplore' has no attribute {name!r}")
+
+
 __all__ = [
+    "Explorer",
     "RLExploreError",
     "RLExploreWarning",
     "__version__",
