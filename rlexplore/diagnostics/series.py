@@ -1,0 +1,99 @@
+"""One run's logged points of one metric, smoothed, with the measures every rule shares.
+
+The rules work on the points a run logged (finite values only; steps it did not log and
+non-finite values are dropped), smoothed with :func:`rlexplore.transforms.gaussian`: a
+centered kernel, so a smoothed change is not shifted later in steps as an EMA would be.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+
+import numpy as np
+import xarray as xr
+
+from ..dataset import METRIC, RUN, STEP, VALUE
+from ..transforms import gaussian
+from .rules import Rules
+
+# Median absolute deviation to standard deviation, for Gaussian noise.
+_MAD_TO_SD = 1.4826
+
+
+@dataclasses.dataclass
+class Series:
+    """The finite logged points of (`run`, `metric`), in step order."""
+
+    run: str
+    metric: str
+    steps: np.ndarray
+    values: np.ndarray
+    rules: Rules
+
+    @property
+    def n(self) -> int:
+        return int(self.values.size)
+
+    @cached_property
+    def sigma(self) -> float:
+        """Smoothing sigma in points."""
+        return max(self.rules.min_sigma, self.rules.smooth_fraction * self.n)
+
+    @cached_property
+    def smoothed(self) -> np.ndarray:
+        return gaussian(self.values, self.sigma)
+
+    @cached_property
+    def noise(self) -> float:
+        """Robust standard deviation of the points around the smoothed curve."""
+        resid = self.values - self.smoothed
+        return float(_MAD_TO_SD * np.median(np.abs(resid - np.median(resid)))) if self.n else 0.0
+
+    @cached_property
+    def early(self) -> float:
+        """Median of the first points: the level the run started from."""
+        k = max(self.rules.min_early_points, int(round(self.rules.early_fraction * self.n)))
+        return float(np.median(self.values[:k]))
+
+    def points(self, fraction: float, minimum: int = 1) -> int:
+        """`fraction` of this series' points, at least `minimum`."""
+        return max(minimum, int(np.ceil(fraction * self.n)))
+
+    def value_at(self, step: float) -> float:
+        """Smoothed value at the logged step nearest to `step`."""
+        return float(self.smoothed[int(np.argmin(np.abs(self.steps - step)))])
+
+
+def series_table(ds: xr.Dataset, rules: Rules) -> dict[tuple[str, str], Series]:
+    """Every (run, metric) with at least one finite point, as :class:`Series`."""
+    values = ds[VALUE].values
+    steps = ds[STEP].values
+    finite = np.isfinite(values)
+    table = {}
+    for i, run in enumerate(ds[RUN].values.tolist()):
+        for j, metric in enumerate(ds[METRIC].values.tolist()):
+            keep = finite[i, j]
+            if keep.any():
+                table[run, metric] = Series(run, metric, steps[keep], values[i, j, keep], rules)
+    return table
+
+
+def stretches(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges ``(first, last)`` (inclusive) of the runs of True in `mask`.
+
+    Examples
+    --------
+    >>> stretches(np.array([0, 1, 1, 0, 1], bool))
+    [(1, 2), (4, 4)]
+    """
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def final_stretch(mask: np.ndarray) -> int | None:
+    """Index where the last run of True begins, if `mask` ends True; else None."""
+    if not mask.size or not mask[-1]:
+        return None
+    return stretches(mask)[-1][0]
