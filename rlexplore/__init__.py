@@ -7,6 +7,7 @@ See :mod:`rlexplore.dataset.schema` for the data model.
 from . import accessor as _accessor  # noqa: F401  (registers ds.rlx)
 from .dataset import from_dataframe, get_report, to_dataframe, validate
 from .demo import demo
+from .diagnostics import diagnose
 from .errors import RLExploreError, RLExploreWarning
 from .transforms import smooth
 
@@ -31,6 +32,7 @@ __all__ = [
     "RLExploreWarning",
     "__version__",
     "demo",
+    "diagnose",
     "from_dataframe",
     "get_report",
     "smooth",
