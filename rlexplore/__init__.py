@@ -9,6 +9,7 @@ from .dataset import from_dataframe, get_report, to_dataframe, validate
 from .demo import demo
 from .diagnostics import diagnose
 from .errors import RLExploreError, RLExploreWarning
+from .lazy import open_zarr, to_zarr
 from .transforms import smooth
 
 __version__ = "0.1.0"
@@ -35,7 +36,9 @@ __all__ = [
     "diagnose",
     "from_dataframe",
     "get_report",
+    "open_zarr",
     "smooth",
     "to_dataframe",
+    "to_zarr",
     "validate",
 ]
