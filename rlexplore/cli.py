@@ -1,23 +1,223 @@
-"""The ``rlexplore`` command."""
+"""The ``rlexplore`` command: the explorer as a local web app, and logs described or converted.
+
+  rlexplore demo [NAME]            the explorer on built-in demo data, as a Voila app
+  rlexplore demo --lab             the quickstart notebook in JupyterLab
+  rlexplore view LOGDIR ...        the explorer on your logs (like tensorboard --logdir)
+  rlexplore info LOGDIR ...        runs, metrics, step ranges and the load report
+  rlexplore convert LOGDIR ... -o runs.nc|runs.zarr
+
+Arguments after ``--`` go to the Voila or JupyterLab server unchanged.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from .demo import NAMES, demo
+from .demo import NAMES
+from .errors import RLExploreError
+
+VOILA_PORT = 8866
+LAB_PORT = 8888
+QUICKSTART_COPY = "rlexplore-quickstart.ipynb"
+OUTPUT_SUFFIXES = (".nc", ".zarr")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the ``rlexplore`` command line; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="rlexplore", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="show the built-in demo data")
-    p_demo.add_argument("name", nargs="?", default="methods", choices=NAMES)
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        print(demo(args.name))
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``rlexplore`` command line and return its exit code.
+
+    Errors in the input (a missing path, a port in use, an unknown format) print one line
+    ``rlexplore: error: ...`` and return 2.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    own, server_args = _split_server_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(own)
+    args.server_args = server_args
+    try:
+        return args.handler(args)
+    except RLExploreError as err:
+        print(f"rlexplore: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rlexplore: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rlexplore`` command."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="rlexplore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"rlexplore {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="serve the explorer on built-in demo data")
+    p.add_argument("name", nargs="?", default="methods", choices=NAMES, help="which demo (default: methods)")
+    p.add_argument("--lab", action="store_true", help="open the quickstart notebook in JupyterLab instead")
+    p.add_argument("--notebook-dir", type=Path, default=Path("."),
+                   help=f"with --lab: where {QUICKSTART_COPY} is written (default: here)")  # fmt: skip
+    _server_options(p)
+    p.set_defaults(handler=_demo)
+
+    p = sub.add_parser("view", help="serve the explorer on your logs")
+    _paths(p)
+    _server_options(p)
+    p.set_defaults(handler=_view)
+
+    p = sub.add_parser("info", help="print the runs, metrics, step ranges and load report")
+    _paths(p)
+    p.set_defaults(handler=_info)
+
+    p = sub.add_parser("convert", help="save logs as one netCDF (.nc) or Zarr (.zarr) dataset")
+    _paths(p)
+    p.add_argument("-o", "--output", type=Path, required=True, help="runs.nc or runs.zarr")
+    p.add_argument("--force", action="store_true", help="replace the output if it exists")
+    p.set_defaults(handler=_convert)
+    return parser
+
+
+def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=None,
+                   help=f"port to serve on (default: {VOILA_PORT}, or {LAB_PORT} with --lab; 0 picks a free one)")  # fmt: skip
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+
+
+def _paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="LOGDIR", help="log files, directories or globs")
+
+
+def _split_server_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``argv`` at the first ``--``: our arguments, then the server's."""
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1 :]
+    return argv, []
+
+
+# ---- commands -------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import app
+
+    if args.lab:
+        return _lab(args)
+    return _voila(args, app.source_env(demo=args.name), what=f"the {args.name!r} demo")
+
+
+def _view(args: argparse.Namespace) -> int:
+    from . import app
+
+    paths = _existing(args.paths)
+    return _voila(args, app.source_env(paths=paths), what=", ".join(paths))
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .app.info import describe, report_text
+
+    ds = _load(args.paths)
+    print(describe(ds))
+    report = report_text(ds)
+    if report:
+        print(f"\n{report}")
     return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    out: Path = args.output
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise RLExploreError(f"the output must end in .nc (netCDF) or .zarr (Zarr), not {out.name!r}")
+    if out.exists() and not args.force:
+        raise RLExploreError(f"{out} exists; pass --force to replace it")
+    ds = _load(args.paths)
+    _save(ds, out, suffix)
+    print(f"rlexplore: wrote {ds.sizes['run']} runs × {ds.sizes['metric']} metrics × {ds.sizes['step']} steps to {out}")
+    return 0
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def _existing(paths: Sequence[str]) -> list[str]:
+    """`paths` unchanged, after checking each exists (a glob must match something)."""
+    import glob
+
+    for path in paths:
+        if not (Path(path).exists() or glob.glob(path, recursive=True)):
+            raise RLExploreError(f"no such file or directory: {path}")
+    return list(paths)
+
+
+def _load(paths: Sequence[str]):
+    import rlexplore
+
+    paths = _existing(paths)
+    if not hasattr(rlexplore, "load"):
+        raise RLExploreError("this rlexplore has no loaders yet (rlexplore.load); update rlexplore")
+    return rlexplore.load(paths if len(paths) > 1 else paths[0])
+
+
+def _save(ds, out: Path, suffix: str) -> None:
+    from .errors import missing_extra
+
+    if suffix == ".nc":
+        try:
+            import h5netcdf  # noqa: F401
+        except ImportError:
+            raise missing_extra("h5netcdf", "netcdf") from None
+        out.unlink(missing_ok=True)
+        ds.to_netcdf(out, engine="h5netcdf")
+        return
+    try:
+        import zarr  # noqa: F401
+    except ImportError:
+        raise missing_extra("zarr", "zarr") from None
+    if out.exists():
+        shutil.rmtree(out) if out.is_dir() else out.unlink()
+    ds.to_zarr(out)
+
+
+def _voila(args: argparse.Namespace, source: dict[str, str], what: str) -> int:
+    import os
+
+    from . import app
+    from .app import server
+
+    port = server.pick_port(args.host, VOILA_PORT if args.port is None else args.port)
+    cmd = server.voila_command(app.template(app.EXPLORER_NOTEBOOK), args.host, port, args.server_args)
+    env = {**os.environ, **source}
+    return server.serve(cmd, args.host, port, server.url_for(args.host, port), env=env, what=what)
+
+
+def quickstart_copy(directory: Path) -> Path:
+    """Copy the quickstart notebook into `directory` unless a copy is there (it may hold edits)."""
+    from . import app
+
+    root = Path(directory).resolve()
+    if not root.is_dir():
+        raise RLExploreError(f"no such directory: {directory}")
+    notebook = root / QUICKSTART_COPY
+    if not notebook.exists():
+        shutil.copyfile(app.template(app.QUICKSTART_NOTEBOOK), notebook)
+    return notebook
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from .app import server
+
+    root = quickstart_copy(args.notebook_dir).parent
+    port = server.pick_port(args.host, LAB_PORT if args.port is None else args.port)
+    token = server.new_token()
+    cmd = server.lab_command(root, args.host, port, token, args.server_args)
+    url = server.url_for(args.host, port, f"/lab/tree/{QUICKSTART_COPY}?token={token}")
+    return server.serve(cmd, args.host, port, url, what=f"JupyterLab on {root}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+"""Plain-text tables of a Dataset's runs and metrics, for ``rlexplore info``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from ..dataset import LOGGED, METRIC, RUN, STEP, VALUE, get_report
+
+MAX_WIDTH = 60  # longest cell shown; longer names are cut in the middle
+
+
+def describe(ds: xr.Dataset) -> str:
+    """Return a table of runs and a table of metrics: points logged and step ranges.
+
+    Examples
+    --------
+    >>> import rlexplore as rlx
+    >>> print(describe(rlx.demo("length")).splitlines()[0])
+    1 run, 2 metrics, steps 0–500
+    """
+    logged = _logged(ds)
+    steps = ds[STEP].values
+    head = (
+        f"{_count(ds.sizes[RUN], 'run')}, {_count(ds.sizes[METRIC], 'metric')}, "
+        f"steps {_range(steps, logged.any(axis=(0, 1)))}"
+    )
+    runs = [[name, str(int(logged[i].any(axis=1).sum())), str(int(logged[i].sum())), _range(steps, logged[i].any(axis=0))]
+            for i, name in enumerate(ds[RUN].values.tolist())]  # fmt: skip
+    metrics = [[name, str(int(logged[:, j].any(axis=1).sum())), str(int(logged[:, j].sum())), _range(steps, logged[:, j].any(axis=0))]
+               for j, name in enumerate(ds[METRIC].values.tolist())]  # fmt: skip
+    return "\n\n".join([
+        head,
+        table(["run", "metrics", "points", "steps"], runs),
+        table(["metric", "runs", "points", "steps"], metrics),
+    ])  # fmt: skip
+
+
+def report_text(ds: xr.Dataset) -> str:
+    """The load report as text: rlexplore's own formatter when there is one, else a summary."""
+    import rlexplore
+
+    if hasattr(rlexplore, "report"):
+        text = rlexplore.report(ds)
+        return text if isinstance(text, str) else ""
+    sources = get_report(ds).get("sources", [])
+    return table(["source", "format"], [[str(s.get("path", "")), str(s.get("format", ""))] for s in sources])
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, under a dashed rule.
+
+    Examples
+    --------
+    >>> print(table(["a", "bb"], [["x", "1"]]))
+    a  bb
+    -  --
+    x  1
+    """
+    cells = [[_cut(c) for c in row] for row in [list(header), *rows]]
+    widths = [max(len(row[k]) for row in cells) for k in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _logged(ds: xr.Dataset) -> np.ndarray:
+    """(run, metric, step) booleans: which points were logged (a logged NaN counts)."""
+    if LOGGED in ds:
+        return np.asarray(ds[LOGGED].values, dtype=bool)
+    return ~np.isnan(np.asarray(ds[VALUE].values, dtype=float))
+
+
+def _range(steps: np.ndarray, mask: np.ndarray) -> str:
+    hit = steps[mask]
+    return f"{hit.min()}–{hit.max()}" if hit.size else "–"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _cut(text: str) -> str:
+    text = " ".join(str(text).split())  # one line, whatever the name holds
+    if len(text) <= MAX_WIDTH:
+        return text
+    half = (MAX_WIDTH - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
