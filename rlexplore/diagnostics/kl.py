@@ -10,29 +10,40 @@ A steady, even convex, rise (GRPO's KL in the methods seed) is none of these.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from .findings import KL_BLOWUP, KL_SPIKE, KL_SURGE, Finding, fmt
 from .series import Series, stretches
 
+_MIN_SURGE_POINTS = 3
+
 
 def kl_findings(s: Series) -> list[Finding]:
-    """All KL findings of one series."""
+    """All KL findings of one series. Surges and blow-ups are judged with the spikes
+    replaced by their running level, so that one spike's smoothed shadow is not a surge."""
     if s.n < s.rules.min_points:
         return []
-    return kl_spikes(s) + kl_surge(s) + kl_blowup(s)
+    hit, level = _spike_points(s)
+    calm = dataclasses.replace(s, values=np.where(hit, level, s.values))
+    spikes = [_spike(s, lo, hi, level) for lo, hi in _merge(stretches(hit), _window(s))]
+    return spikes + kl_surge(calm) + kl_blowup(calm)
 
 
-def kl_spikes(s: Series) -> list[Finding]:
+def _window(s: Series) -> int:
+    return s.points(s.rules.kl_spike_window, 5) | 1  # odd, so the window is centered
+
+
+def _spike_points(s: Series) -> tuple[np.ndarray, np.ndarray]:
     """Points at least ``kl_spike_ratio`` times their centered running median and
-    ``kl_spike_z`` noise deviations above it; neighbouring points make one finding."""
+    ``kl_spike_z`` noise deviations above it; and that running median."""
     r = s.rules
-    window = s.points(r.kl_spike_window, 5) | 1  # odd, so the window is centered
-    level = pd.Series(s.values).rolling(window, center=True, min_periods=1).median().to_numpy()
+    level = pd.Series(s.values).rolling(_window(s), center=True, min_periods=1).median().to_numpy()
     jump = s.values - level
     hit = (jump > r.kl_spike_z * s.noise) & (s.values > r.kl_spike_ratio * np.maximum(level, 0))
-    return [_spike(s, lo, hi, level) for lo, hi in _merge(stretches(hit), window)]
+    return hit, level
 
 
 def _merge(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
@@ -72,6 +83,8 @@ def kl_surge(s: Series) -> list[Finding]:
         return []
     above = sm > base + rise / 2
     lo, hi = next((a, b) for a, b in stretches(above) if a <= top <= b)
+    if np.count_nonzero(s.values[lo : hi + 1] > base + rise / 2) < _MIN_SURGE_POINTS:
+        return []  # one high point smoothed out is a spike, not a surge
     first, last, at = int(s.steps[lo]), int(s.steps[hi]), int(s.steps[top])
     times = peak / base if base > 0 else np.inf
     message = (

@@ -88,9 +88,11 @@ class Rules:
     divergence_min_span : float
         ...over at least this fraction of their common points.
     group_by : str or None
-        How runs form groups (for divergence): the name of a run coordinate, or a regular
-        expression removed from run names. ``None``: runs whose names differ only by a seed
-        (``seed42``, ``_seed-1``) form a group.
+        Runs with the same value of this run coordinate (``"hp.algorithm"``) form a group
+        (for divergence between runs).
+    group_pattern : str
+        When `group_by` is None: a regular expression removed from run names to form
+        groups; by default a seed (``seed42``, ``_seed-1``), so seeds of a run are a group.
     """
 
     roles: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
@@ -121,6 +123,7 @@ class Rules:
     divergence_min_rel: float = 0.1
     divergence_min_span: float = 0.2
     group_by: str | None = None
+    group_pattern: str = r"(?i)[-_. ]?seed[-_=]?\d+"
 
 
 def resolve_rules(rules: Rules | Mapping[str, Any] | None) -> Rules:

@@ -7,40 +7,32 @@ logged, are compared with their step-to-step noise: a separation larger than
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
-from ..dataset import RUN
+from ..transforms.groups import groups
 from .findings import RUN_DIVERGENCE, Finding, fmt
 from .rules import Rules
 from .series import Series, stretches
 
-SEED_PATTERN = r"[-_. ]?seed[-_=]?\d+"
-
-
-def run_groups(ds: xr.Dataset, group_by: str | None = None) -> dict[str, list[str]]:
-    """Groups of at least two runs: by a run coordinate, or by names with a pattern removed.
+def run_groups(ds: xr.Dataset, rules: Rules) -> dict[str, tuple[str, ...]]:
+    """Groups of at least two runs, by ``rules.group_by`` (a run coordinate) or else by
+    names with ``rules.group_pattern`` removed (see :func:`rlexplore.transforms.groups.groups`).
 
     Examples
     --------
     >>> import rlexplore as rlx, pandas as pd
     >>> df = pd.DataFrame({"run": ["a_seed1", "a_seed2", "b"], "metric": "m", "step": 0, "value": 1.0})
-    >>> run_groups(rlx.from_dataframe(df))
-    {'a': ['a_seed1', 'a_seed2']}
+    >>> run_groups(rlx.from_dataframe(df), Rules())
+    {'a': ('a_seed1', 'a_seed2')}
     """
-    runs = [str(r) for r in ds[RUN].values]
-    if group_by is not None and group_by in ds.coords and ds[group_by].dims == (RUN,):
-        keys = [str(k) for k in ds[group_by].values]
+    if rules.group_by is not None:
+        found = groups(ds, rules.group_by)
     else:
-        pattern = re.compile(group_by or SEED_PATTERN, re.IGNORECASE)
-        keys = [pattern.sub("", r) for r in runs]
-    groups: dict[str, list[str]] = {}
-    for key, run in zip(keys, runs):
-        groups.setdefault(key, []).append(run)
-    return {k: v for k, v in groups.items() if len(v) > 1}
+        found = groups(ds, pattern=rules.group_pattern)
+    return {label: runs for label, runs in found.items() if len(runs) > 1}
 
 
 def run_divergence(
@@ -48,7 +40,7 @@ def run_divergence(
 ) -> list[Finding]:
     """Findings where the runs of a group separate beyond their noise, per role metric."""
     out = []
-    for group, members in run_groups(ds, rules.group_by).items():
+    for group, members in run_groups(ds, rules).items():
         for metric in roles:
             series = [table[r, metric] for r in members if (r, metric) in table]
             if len(series) > 1:
