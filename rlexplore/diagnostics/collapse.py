@@ -58,11 +58,11 @@ def _onset(s: Series, cross: int, below: bool) -> int:
 def _finding(s, kind, ratio, onset, cross, level, change, below) -> Finding:
     first, crossed, last = (int(s.steps[i]) for i in (onset, cross, -1))
     severe = change <= ratio / 2 if below else change >= ratio * 2
-    bound = f"below {_fraction(ratio)}" if below else f"above {_fraction(ratio)}"
+    bound = f"below {_fraction(ratio)} of" if below else f"above {_fraction(ratio)}"
     message = (
         f"{s.metric} went from {fmt(s.early)} early on to {fmt(level)} "
         f"({change:.0%} of that) between steps {first} and {crossed}, and stayed {bound} "
-        f"of its early level until step {last}: {_MEANING[kind]}."
+        f"its early level until step {last}: {_MEANING[kind]}."
     )
     details = {
         "early_level": s.early, "level": level, "ratio": change, "threshold": ratio * s.early,

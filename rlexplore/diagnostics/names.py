@@ -18,7 +18,7 @@ _SPLIT = re.compile(r"[/_.\-\s:@()]+")
 _NOT_A_LEVEL = {
     "coef", "coeff", "ctrl", "target", "std", "max", "min", "clip", "clipped", "ratio",
     "frac", "fraction", "time", "timing", "runtime", "second", "seconds", "samples",
-    "steps", "epoch", "lr", "throughput", "count", "num", "var",
+    "steps", "epoch", "lr", "throughput", "count", "num", "var", "terminated",
 }
 _EVAL_PREFIXES = {"eval", "evaluation", "val", "validation", "test"}
 _GENERATED = {"response", "responses", "completion", "completions", "generation", "output"}

@@ -16,42 +16,52 @@ _MIN_EVAL_POINTS = 3
 
 
 def plateau_or_decline(s: Series) -> list[Finding]:
-    """A metric that stopped improving well before the end (plateau) or fell after its peak."""
+    """A metric that fell back after its peak (decline), or stopped improving well before
+    the end (plateau). Both need a change larger than the noise."""
     r = s.rules
     if s.n < r.min_points:
         return []
     sign = -1.0 if lower_is_better(s.metric) else 1.0
-    sm, early = sign * s.smoothed, sign * s.early
-    best = float(sm.max())
-    gain = best - early
-    if not gain > r.plateau_min_gain_z * s.noise or gain <= 0:
-        return []
+    sm = sign * s.smoothed
+    top = int(np.argmax(sm))
+    best, end = float(sm[top]), float(sm[-1])
+    drop, least = best - end, r.plateau_min_gain_z * s.noise
+    if drop > least and drop >= r.decline_drop * (best - sm.min()) and _long_enough(s, top):
+        return [_decline(s, top, sign)]
+    gain = best - sign * s.early
     reached = int(np.argmax(sm >= best - r.plateau_tolerance * gain))
-    span = s.steps[-1] - s.steps[reached]
-    if span < r.plateau_min_span * (s.steps[-1] - s.steps[0]):
-        return []
-    drop = best - float(sm[-1])
-    if drop >= r.decline_drop * gain:
-        return [_decline(s, int(np.argmax(sm)), sign * best, sign * float(sm[-1]), drop / gain)]
-    return [_plateau(s, reached, sign * best, span)]
+    if gain > least and drop < r.decline_drop * gain and _long_enough(s, reached):
+        return [_plateau(s, reached, sign * best)]
+    return []
 
 
-def _plateau(s: Series, reached: int, best: float, span: int) -> Finding:
+def _long_enough(s: Series, i: int) -> bool:
+    """True when point `i` is at least ``plateau_min_span`` of the run's steps before its end."""
+    return s.steps[-1] - s.steps[i] >= s.rules.plateau_min_span * (s.steps[-1] - s.steps[0])
+
+
+def _plateau(s: Series, reached: int, best: float) -> Finding:
     first, last = int(s.steps[reached]), int(s.steps[-1])
     message = (
         f"{s.metric} stopped improving at step {first}: from there to step {last} "
-        f"({span} steps) its smoothed value stayed near its best, {fmt(best)}."
+        f"({last - first} steps) its smoothed value stayed near its best, {fmt(best)}."
     )
-    details = {"best": best, "early_level": s.early, "plateau_step": first, "steps_without_gain": int(span)}
+    details = {"best": best, "early_level": s.early, "plateau_step": first, "steps_without_gain": last - first}
     return Finding(s.run, s.metric, PLATEAU, first, last, "info", best, s.early, message, details)
 
 
-def _decline(s: Series, top: int, best: float, end: float, lost: float) -> Finding:
+def _decline(s: Series, top: int, sign: float) -> Finding:
+    best, end = float(s.smoothed[top]), float(s.smoothed[-1])
     first, last = int(s.steps[top]), int(s.steps[-1])
-    message = (
-        f"{s.metric} peaked at {fmt(best)} (smoothed) around step {first} and then got worse, "
-        f"to {fmt(end)} by step {last}, losing {lost:.0%} of what it had gained."
-    )
+    gain = sign * (best - s.early)
+    lost = sign * (best - end) / gain if gain > 0 else np.inf
+    if top < s.points(s.rules.early_fraction, s.rules.min_early_points):
+        message = (f"{s.metric} got worse from the start: its smoothed value went from {fmt(best)} "
+                   f"at step {first} to {fmt(end)} by step {last}.")
+    else:
+        share = f"{lost:.0%} of what it had gained" if lost <= 1 else "more than it had gained"
+        message = (f"{s.metric} peaked at {fmt(best)} (smoothed) around step {first} and then got "
+                   f"worse, to {fmt(end)} by step {last}, losing {share}.")
     details = {"best": best, "end_level": end, "early_level": s.early, "peak_step": first, "lost_fraction": lost}
     return Finding(s.run, s.metric, DECLINE, first, last, "warning", end, best, message, details)
 

@@ -106,7 +106,7 @@ class Rules:
     entropy_collapse_ratio: float = 1 / 3
     length_collapse_ratio: float = 0.5
     length_explosion_ratio: float = 2.0
-    kl_spike_ratio: float = 2.0
+    kl_spike_ratio: float = 3.0
     kl_spike_z: float = 6.0
     kl_spike_window: float = 0.05
     kl_surge_ratio: float = 1.5

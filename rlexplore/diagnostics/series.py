@@ -8,7 +8,7 @@ centered kernel, so a smoothed change is not shifted later in steps as an EMA wo
 from __future__ import annotations
 
 import dataclasses
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import xarray as xr
@@ -46,9 +46,12 @@ class Series:
 
     @cached_property
     def noise(self) -> float:
-        """Robust standard deviation of the points around the smoothed curve."""
+        """Robust standard deviation of the points' noise, from their residuals around the
+        smoothed curve (which shrink by a known factor, as each point is part of its own
+        smoothed value)."""
         resid = self.values - self.smoothed
-        return float(_MAD_TO_SD * np.median(np.abs(resid - np.median(resid)))) if self.n else 0.0
+        mad = _MAD_TO_SD * np.median(np.abs(resid - np.median(resid))) if self.n else 0.0
+        return float(mad / _residual_scale(self.sigma))
 
     @cached_property
     def early(self) -> float:
@@ -63,6 +66,17 @@ class Series:
     def value_at(self, step: float) -> float:
         """Smoothed value at the logged step nearest to `step`."""
         return float(self.smoothed[int(np.argmin(np.abs(self.steps - step)))])
+
+
+@lru_cache(maxsize=256)
+def _residual_scale(sigma: float) -> float:
+    """Standard deviation of (white noise - its smoothed self), per unit of noise:
+    sqrt(1 - 2 w0 + sum w**2) for the smoothing kernel w, read off the smoothed impulse."""
+    half = int(np.ceil(4 * sigma))
+    impulse = np.zeros(4 * half + 1)
+    impulse[2 * half] = 1.0
+    w = gaussian(impulse, sigma)
+    return float(np.sqrt(1 - 2 * w[2 * half] + np.sum(w**2)))
 
 
 def series_table(ds: xr.Dataset, rules: Rules) -> dict[tuple[str, str], Series]:

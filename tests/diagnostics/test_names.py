@@ -36,7 +36,7 @@ def test_roles_from_names(name, role):
         "critic/kl_coef", "actor/entropy_coeff", "reward_std", "critic/score/max", "critic/score/min",
         "response_length/clip_ratio", "completions/max_length", "completions/min_length", "prompt_length/mean",
         "train/loss", "train/grad_norm", "learning_rate", "eval/runtime", "eval/samples_per_second",
-        "timing_s/gen", "train/epoch", "",
+        "timing_s/gen", "train/epoch", "completions/mean_terminated_length", "",
     ],
 )
 def test_names_without_a_role(name):

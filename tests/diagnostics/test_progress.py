@@ -62,3 +62,18 @@ def test_best_checkpoint_of_a_loss_is_its_minimum(one):
 
 def test_training_reward_gets_no_best_checkpoint(one):
     assert rows(rlx.diagnose(one("reward", noisy(RISE_THEN_FLAT, 0.02))), "best checkpoint").empty
+
+
+def test_decline_from_the_start(one):
+    values = noisy(0.7 - 0.5 * STEPS / 999, 0.02)
+    (row,) = rows(rlx.diagnose(one("reward", values)), "decline").itertuples()
+    assert row.first_step < 100 and "got worse from the start" in row.message
+
+
+def test_short_noisy_eval_rarely_declines(one):
+    steps = np.arange(0, 320, 20)
+    fired = sum(
+        not rows(rlx.diagnose(one("eval/accuracy", noisy(np.full(16, 0.3), 0.02, seed), steps)), "decline").empty
+        for seed in range(40)
+    )
+    assert fired <= 2
