@@ -1,0 +1,147 @@
+"""Reading and driving an rlexplore page in Playwright, through the explorer's stable CSS classes.
+
+Every wait fails fast, with the message shown, when the page holds a Python traceback or a
+widget that could not render, instead of running into its timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+RENDER_TIMEOUT = 90.0  # first render: a cold kernel import of rlexplore, bqplot, xarray
+CHANGE_TIMEOUT = 20.0  # one kernel round trip after a mouse action
+
+ERRORS_JS = """() => {
+  const found = [];
+  const outputs = document.querySelectorAll(
+    '[data-mime-type="application/vnd.jupyter.stderr"], [data-mime-type="application/vnd.jupyter.error"]');
+  for (const el of outputs) {
+    const text = el.textContent || '';
+    if (text.includes('Traceback') || el.dataset.mimeType.endsWith('error')) found.push(text.slice(0, 3000));
+  }
+  const body = document.body ? document.body.innerText : '';
+  for (const sign of ['Click to show javascript error', 'Error displaying widget', 'Failed to load model class',
+                      'No version of module']) {
+    if (body.includes(sign)) found.push(sign);
+  }
+  return found;
+}"""
+
+
+class PageError(AssertionError):
+    """The page shows an error, or a condition did not come true in time."""
+
+
+def check(page) -> None:
+    """Raise at once if the page shows a traceback or a broken widget, or ran a dialog."""
+    found = page.evaluate(ERRORS_JS) + list(getattr(page, "rlx_errors", []))
+    if found:
+        raise PageError("the page shows errors:\n" + "\n---\n".join(found))
+
+
+def wait_until(page, condition: Callable[[], Any], what: str, timeout: float = CHANGE_TIMEOUT) -> Any:
+    """Poll `condition` (Python, usually reading the DOM) until truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        check(page)
+        try:
+            last = condition()
+        except PageError:
+            raise
+        except Exception as err:  # noqa: BLE001  (the DOM is mid-update; try again)
+            last = err
+        if last and not isinstance(last, Exception):
+            return last
+        if time.monotonic() > deadline:
+            raise PageError(f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last!r}")
+        page.wait_for_timeout(100)
+
+
+def open_app(page, url: str, timeout: float = RENDER_TIMEOUT) -> dict:
+    """Open `url` and wait until every panel has drawn its lines; return the first status."""
+    page.goto(url, wait_until="commit")
+    wait_until(page, lambda: panels_drawn(page), "every panel to draw its lines", timeout)
+    return wait_until(page, lambda: status(page), "the status widget", timeout)
+
+
+def panels_drawn(page) -> bool:
+    counts = line_counts(page)
+    return bool(counts) and all(n > 0 for n in counts)
+
+
+def line_counts(page) -> list[int]:
+    """How many drawn ``path.line`` each panel holds, in panel order (hidden runs draw none)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.rlx-panel')]
+              .sort((a, b) => _idx(a) - _idx(b))
+              .map(p => [...p.querySelectorAll('path.line')].filter(l => (l.getAttribute('d') || '').length > 2
+                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden').length);
+           function _idx(el) { const m = [...el.classList].map(c => /^rlx-panel-(\\d+)$/.exec(c)).find(Boolean);
+                               return m ? +m[1] : 0; }"""
+    )
+
+
+def line_paths(page) -> list[str]:
+    """The ``d`` attribute of every drawn line, in document order."""
+    return page.eval_on_selector_all(".rlx-panel path.line", "ls => ls.map(l => l.getAttribute('d') || '')")
+
+
+def status(page) -> dict | None:
+    """The kernel-side state the explorer publishes in ``.rlx-status`` (``STATE <json>``)."""
+    text = page.evaluate("() => { const s = document.querySelector('.rlx-status'); return s ? s.textContent : null; }")
+    if not text or "STATE " not in text:
+        return None
+    return json.loads(text.split("STATE ", 1)[1])
+
+
+def wait_for_status(page, predicate: Callable[[dict], Any], what: str, timeout: float = CHANGE_TIMEOUT) -> dict:
+    """Wait until the published state satisfies `predicate`; return it."""
+    return wait_until(page, lambda: (lambda s: s if s and predicate(s) else None)(status(page)), what, timeout)
+
+
+def x_tick_labels(page, panel: int) -> list[float]:
+    """The numeric x-axis tick labels of panel `panel` (SVG text needs ``textContent``)."""
+    texts = page.eval_on_selector_all(
+        f".rlx-panel-{panel} .axis.x .tick text, .rlx-panel-{panel} g.axis:not(.yaxis) .tick text",
+        "ts => ts.map(t => t.textContent)",
+    )
+    return [_number(t) for t in texts if _number(t) is not None]
+
+
+def drag_slider(page, selector: str, fraction: float) -> None:
+    """Drag the noUiSlider handle in `selector` to `fraction` of its track."""
+    handle = page.locator(f"{selector} .noUi-handle").first
+    track = page.locator(f"{selector} .noUi-base").first
+    handle.scroll_into_view_if_needed()
+    box, base = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(base["x"] + fraction * base["width"], box["y"] + box["height"] / 2, steps=10)
+    page.mouse.up()
+
+
+def drag_brush(page, panel: int, start: float, end: float) -> None:
+    """Drag across panel `panel`'s brush overlay from `start` to `end` (fractions of its width)."""
+    overlay = page.locator(f".rlx-panel-{panel} g.selector rect.overlay").first
+    overlay.scroll_into_view_if_needed()
+    box = overlay.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + start * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + end * box["width"], y, steps=12)
+    page.mouse.up()
+
+
+def _number(text: str) -> float | None:
+    text = (text or "").replace("\u2212", "-").replace(",", "").strip()
+    scale = 1.0
+    if text[-1:] in "kKM" and text[:-1]:
+        scale, text = (1e6 if text[-1] == "M" else 1e3), text[:-1]
+    try:
+        return float(text) * scale
+    except ValueError:
+        return None
