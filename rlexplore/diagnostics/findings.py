@@ -84,6 +84,7 @@ def fmt(x: float) -> str:
     >>> fmt(7.2961), fmt(0.0451234), fmt(1350.2)
     ('7.3', '0.0451', '1,350')
     """
+    x = float(x) + 0.0  # no "-0"
     if 1000 <= abs(x) < 1e9:
         return f"{x:,.0f}"
     return f"{x:.3g}"

@@ -1,7 +1,9 @@
 """Reward-hacking hint: the reward keeps rising while entropy or response length collapses.
 
 That is the first seed's pattern (REC-OneSide-NoIS): a higher score bought with a narrow,
-short policy. It is a hint, not a proof: the advice is to read the responses.
+short policy. It is a hint, not a proof: the advice is to read the responses. When a
+held-out (eval) score of the run rose over the same steps, the gain looks real and the hint
+is only ``info``.
 """
 
 from __future__ import annotations
@@ -24,35 +26,46 @@ def reward_hacking(
     out = []
     for run in dict.fromkeys(f.run for f in found if f.kind in _COLLAPSES):
         collapses = [f for f in found if f.run == run and f.kind in _COLLAPSES]
-        reward = _reward_series(run, table, roles)
+        reward = _first(run, "reward", table, roles, 0)
         if reward is not None:
-            out += _hint(reward, collapses)
+            out += _hint(reward, collapses, _first(run, "eval", table, roles, 1))
     return out
 
 
-def _reward_series(run: str, table, roles) -> Series | None:
-    """The run's first training reward. Eval metrics are left out on purpose: a held-out
-    score that rises is real progress, not a hacked reward."""
-    for metric, role in roles.items():
+def _first(run: str, role: str, table, roles, min_points: int) -> Series | None:
+    """The run's first higher-is-better metric of `role` with enough points."""
+    for metric, r in roles.items():
         s = table.get((run, metric))
-        if role == "reward" and s is not None and s.n >= s.rules.min_points and not lower_is_better(metric):
+        if r == role and s is not None and s.n >= max(min_points, s.rules.min_points) and not lower_is_better(metric):
             return s
     return None
 
 
-def _hint(reward: Series, collapses: Sequence[Finding]) -> list[Finding]:
-    rules = reward.rules
+def _rose(s: Series, first: int, last: int) -> tuple[float, float, bool]:
+    start, end = s.value_at(first), s.value_at(last)
+    rise = end - start
+    r = s.rules
+    return start, end, bool(rise > r.hack_min_rise_z * s.noise and rise > r.hack_min_rise * np.ptp(s.smoothed))
+
+
+def _hint(reward: Series, collapses: Sequence[Finding], held_out: Series | None) -> list[Finding]:
     first = min(f.first_step for f in collapses)
     last = max(f.last_step for f in collapses)
-    start, end = reward.value_at(first), reward.value_at(last)
-    rise = end - start
-    if not (rise > rules.hack_min_rise_z * reward.noise and rise > rules.hack_min_rise * np.ptp(reward.smoothed)):
+    start, end, rose = _rose(reward, first, last)
+    if not rose:
         return []
-    names = " and ".join(dict.fromkeys(f.metric for f in collapses))
-    message = (
-        f"{reward.metric} kept rising, from {fmt(start)} to {fmt(end)} between steps {first} and "
-        f"{last}, while {names} collapsed: the policy may be exploiting the reward (reward hacking) "
-        f"rather than solving the task, so read some of its responses."
-    )
-    details = {"reward_start": start, "reward_end": end, "collapsed_metrics": list(dict.fromkeys(f.metric for f in collapses))}
-    return [Finding(reward.run, reward.metric, REWARD_HACKING, first, last, "critical", end, start, message, details)]
+    collapsed = list(dict.fromkeys(f.metric for f in collapses))
+    details = {"reward_start": start, "reward_end": end, "collapsed_metrics": collapsed}
+    head = (f"{reward.metric} kept rising, from {fmt(start)} to {fmt(end)} between steps {first} and "
+            f"{last}, while {' and '.join(collapsed)} collapsed")
+    real = held_out is not None and _rose(held_out, first, last)[2]
+    if real:
+        e0, e1, _ = _rose(held_out, first, last)
+        details.update(eval_metric=held_out.metric, eval_start=e0, eval_end=e1)
+        message = (f"{head}; {held_out.metric} rose too ({fmt(e0)} to {fmt(e1)}), so the gain looks real, "
+                   f"but read some responses for narrow, repetitive answers.")
+    else:
+        message = (f"{head}: the policy may be exploiting the reward (reward hacking) rather than "
+                   f"solving the task, so read some of its responses.")
+    return [Finding(reward.run, reward.metric, REWARD_HACKING, first, last, "info" if real else "critical",
+                    end, start, message, details)]

@@ -51,7 +51,14 @@ class Series:
         smoothed value)."""
         resid = self.values - self.smoothed
         mad = _MAD_TO_SD * np.median(np.abs(resid - np.median(resid))) if self.n else 0.0
-        return float(mad / _residual_scale(self.sigma))
+        return max(float(mad / _residual_scale(self.sigma)), self.resolution)
+
+    @cached_property
+    def resolution(self) -> float:
+        """Smallest gap between distinct values: the print precision of a log written with
+        few decimals (0.001 for ``0.003``), below which no change can be seen."""
+        gaps = np.diff(np.unique(self.values))
+        return float(gaps.min()) if gaps.size else 0.0
 
     @cached_property
     def early(self) -> float:

@@ -61,3 +61,15 @@ def test_one_hint_per_run_naming_both_collapses(many):
     })
     (row,) = hints(rlx.diagnose(ds)).itertuples()
     assert row.details["collapsed_metrics"] == ["entropy", "response_length/mean"]
+
+
+def test_hint_is_only_info_when_a_held_out_score_rose_too(many):
+    evals = np.arange(0, N, 50)
+    ds = many({
+        ("r", "reward"): (STEPS, noisy(0.2 + 0.5 * STEPS / N, 0.02)),
+        ("r", "entropy"): (STEPS, noisy(COLLAPSE, 0.1)),
+        ("r", "val/test_score"): (evals, noisy(0.3 + 0.3 * evals / N, 0.01)),
+    })
+    (row,) = hints(rlx.diagnose(ds)).itertuples()
+    assert row.severity == "info" and row.details["eval_metric"] == "val/test_score"
+    assert "looks real" in row.message
