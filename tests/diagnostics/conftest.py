@@ -18,10 +18,6 @@ def series_ds(series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]):
     return rlx.from_dataframe(pd.concat(frames, ignore_index=True))
 
 
-def noise(n: int, sd: float, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).normal(0.0, sd, n)
-
-
 @pytest.fixture
 def one():
     """``one(metric, values, steps=None, run="run")``: a one-series dataset."""
@@ -36,4 +32,5 @@ def one():
 
 @pytest.fixture
 def many():
+    """``many({(run, metric): (steps, values)})``: a dataset of several series."""
     return series_ds
