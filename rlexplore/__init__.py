@@ -9,6 +9,7 @@ from .dataset import from_dataframe, get_report, to_dataframe, validate
 from .demo import demo
 from .diagnostics import diagnose
 from .errors import RLExploreError, RLExploreWarning
+from .io import load, report
 from .lazy import open_zarr, to_zarr
 from .transforms import smooth
 
@@ -36,6 +37,8 @@ __all__ = [
     "diagnose",
     "from_dataframe",
     "get_report",
+    "load",
+    "report",
     "open_zarr",
     "smooth",
     "to_dataframe",

@@ -1,0 +1,351 @@
+"""HuggingFace Trainer / TRL: ``trainer_state.json`` and the Trainer's console output.
+
+Metric names follow the Trainer's TensorBoard callback, so that a run loads to the same
+names from any of its files: ``eval_<x>`` becomes ``eval/<x>``, ``test_<x>`` becomes
+``test/<x>``, every other key ``train/<x>`` (``train/loss``, ``train/epoch``,
+``train/train_runtime``…).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..dataset.build import hparam_coords
+from .base import (
+    Context,
+    FileEntry,
+    Interner,
+    Loader,
+    Table,
+    Unit,
+    _size,
+    register,
+    table_from_records,
+)
+
+#: trainer_state.json keys kept as hyperparameters (the Trainer arguments it records)
+STATE_HPARAMS = ("logging_steps", "eval_steps", "save_steps", "train_batch_size",
+                 "num_train_epochs", "max_steps")
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def tb_name(key: str) -> str:
+    """The name the Trainer's TensorBoard callback gives a logged key."""
+    if key.startswith("eval_"):
+        return "eval/" + key[5:]
+    if key.startswith("test_"):
+        return "test/" + key[5:]
+    return "train/" + key
+
+
+def to_number(v: Any) -> float | None:
+    """A logged value as a float: numbers, bools and numeric strings; None otherwise."""
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        s = v.strip()
+        m = _NP_WRAPPED.match(s)
+        if m:
+            s = m.group(1)
+        try:
+            return float(s)
+        except ValueError:
+            return None
+    return None
+
+
+_NP_WRAPPED = re.compile(r"^(?:np|numpy)\.\w+\((.*)\)$")
+
+
+# --------------------------------------------------------------------------- trainer_state
+
+class TrainerStateLoader(Loader):
+    name = "trainer_state"
+    description = "HuggingFace Trainer / TRL trainer_state.json (log_history); newest checkpoint"
+    priority = 20
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        h = head.lstrip()
+        return h.startswith(b"{") and b'"log_history"' in head
+
+    def group(self, paths: list[Path], root: Path, given_file: bool) -> list[Unit]:
+        """Several ``checkpoint-*/`` copies of one run: read only the newest."""
+        by_run: dict[Path, list[Path]] = {}
+        for p in paths:
+            by_run.setdefault(_run_dir(p), []).append(p)
+        units = []
+        for run_dir, files in sorted(by_run.items(), key=lambda kv: str(kv[0])):
+            if any(_CHECKPOINT.match(f.parent.name) for f in files) and len(files) > 1:
+                ranked = sorted(files, key=_global_step)
+                newest = ranked[-1]
+                unit = Unit(self, [newest], root, given_file, _size(newest))
+                unit.older = ranked[:-1]  # type: ignore[attr-defined]
+                units.append(unit)
+            else:
+                units.extend(Unit(self, [f], root, given_file, _size(f)) for f in files)
+        return units
+
+    def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        path = unit.paths[0]
+        entry = FileEntry(str(path), self.name)
+        out: list[Any] = [entry]
+        for old in getattr(unit, "older", []):
+            e = FileEntry(str(old), self.name)
+            e.note(f"an older checkpoint copy of the run; the newest, {path}, was read")
+            out.append(e)
+        with open(path, "rb") as f:
+            raw = f.read()
+        ctx.progress(len(raw))
+        try:
+            state = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError as err:
+            entry.skip(f"malformed JSON ({err})")
+            return out
+        history = state.get("log_history") if isinstance(state, dict) else None
+        if not isinstance(history, list):
+            entry.skip("malformed trainer_state (no log_history list)")
+            return out
+        run_dir = _run_dir(path)
+        name = ctx.run_name(run_dir, unit.root)
+        metrics = Interner()
+        m_idx, steps, values = [], [], []
+        for i, rec in enumerate(history):
+            if not isinstance(rec, dict):
+                entry.skip("log_history entries that are not objects")
+                continue
+            step = rec.get("step")
+            if isinstance(step, bool) or not isinstance(step, (int, float)) or \
+                    not math.isfinite(step) or step != int(step):
+                entry.skip("log_history entries without a whole-number step")
+                continue
+            for key, v in rec.items():
+                if key == "step":
+                    continue
+                x = to_number(v)
+                if x is None:
+                    entry.skip("null values" if v is None else "non-numeric values")
+                    continue
+                m_idx.append(metrics(tb_name(key)))
+                steps.append(int(step))
+                values.append(x)
+        hp = {k: state[k] for k in STATE_HPARAMS if isinstance(state.get(k), (int, float, str))}
+        meta = {"source": str(path), "format": self.name, **hparam_coords(hp)}
+        if not steps:
+            entry.note("no logged values")
+            return out
+        out.append(table_from_records(("trainer_state", str(run_dir.resolve()), path.name
+                                       if not _CHECKPOINT.match(path.parent.name) else ""),
+                                      name, metrics.names, m_idx, steps, values, None, entry,
+                                      meta=meta, alt="/" + path.stem))
+        return out
+
+
+def _run_dir(path: Path) -> Path:
+    parent = path.parent
+    return parent.parent if _CHECKPOINT.match(parent.name) else parent
+
+
+def _global_step(path: Path) -> tuple[int, int]:
+    """Rank copies: the one with the most steps, ties to the run directory's own copy."""
+    try:
+        with open(path, "rb") as f:
+            state = json.load(f)
+        step = int(state.get("global_step") or 0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        step = -1
+    m = _CHECKPOINT.match(path.parent.name)
+    ckpt = int(m.group(1)) if m else 1 << 62
+    return (step, ckpt)
+
+
+# --------------------------------------------------------------------------- console logs
+
+_DICT_LINE = re.compile(r"\{'[^']+': ")
+_TRAINER_KEYS = ("'loss'", "'train_runtime'", "'eval_loss'", "'learning_rate'", "'grad_norm'",
+                 "'reward'", "'epoch'", "'train_loss'")
+_TOTAL = re.compile(r"Total (?:optimization )?steps = ([\d,]+)")
+_TQDM = re.compile(r"\|\s*(\d+)/(\d+) \[")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+SNIFF_TEXT_BYTES = 8 << 20
+
+
+def _text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None:
+    """The first `n` bytes of a text file as str, None for binary files."""
+    if b"\x00" in head:
+        return None
+    with open(path, "rb") as f:
+        data = f.read(n)
+    return data.decode("utf-8", "replace")
+
+
+class HFConsoleLoader(Loader):
+    name = "hf_console"
+    description = "HuggingFace Trainer console output (printed {'loss': …} dicts)"
+    priority = 80
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        if head.lstrip()[:1] in (b"{", b"["):
+            return False  # JSON, not a console log
+        text = _text_head(path, head)
+        if text is None:
+            return False
+        for line in re.split(r"[\r\n]", _ANSI.sub("", text)):
+            line = line.lstrip()
+            if _DICT_LINE.match(line) and any(k in line for k in _TRAINER_KEYS):
+                if _is_log_dict(_literal_dict(line)):
+                    return True
+        return False
+
+    def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        path = unit.paths[0]
+        entry = FileEntry(str(path), self.name)
+        with open(path, "rb") as f:
+            raw = f.read()
+        ctx.progress(len(raw))
+        text = _ANSI.sub("", raw.decode("utf-8", "replace"))
+        dicts: list[dict[str, Any]] = []
+        for line in re.split(r"[\r\n]", text):
+            line = line.lstrip()
+            if not _DICT_LINE.match(line):
+                continue
+            d = _literal_dict(line)
+            if not _is_log_dict(d):
+                continue
+            keys = set(d)
+            if "epoch" in keys or keys & {"loss", "train_runtime", "eval_loss"} or \
+                    any(k.startswith("eval_") for k in keys):
+                dicts.append(d)
+        if not dicts:
+            entry.note("no Trainer log dicts found")
+            return [entry]
+        steps = _infer_steps(dicts, text, ctx.options.get("logging_steps"), entry)
+        metrics = Interner()
+        m_idx, st, vals = [], [], []
+        for d, step in zip(dicts, steps):
+            for key, v in d.items():
+                if key == "step":
+                    continue
+                x = to_number(v)
+                if x is None:
+                    entry.skip("null values" if v is None else "non-numeric values")
+                    continue
+                m_idx.append(metrics(tb_name(key)))
+                st.append(step)
+                vals.append(x)
+        name = ctx.run_name(path.parent, unit.root, path if unit.given_file else None)
+        meta = {"source": str(path), "format": self.name}
+        if not st:
+            return [entry]
+        return [entry, table_from_records((self.name, str(path.resolve())), name, metrics.names,
+                                          m_idx, st, vals, None, entry, meta=meta,
+                                          alt="/" + path.stem)]
+
+
+def _is_log_dict(d: Any) -> bool:
+    """A printed Trainer log: str keys, numbers or strings as values."""
+    return isinstance(d, dict) and bool(d) and all(
+        isinstance(k, str) and (v is None or isinstance(v, (int, float, str))) for k, v in d.items())
+
+
+def _literal_dict(text: str) -> Any:
+    """Parse a printed dict at the start of `text` (ignoring what follows its end)."""
+    end = _matching_brace(text)
+    if end < 0:
+        return None
+    try:
+        return ast.literal_eval(text[: end + 1])
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _matching_brace(text: str) -> int:
+    depth = 0
+    quote = None
+    esc = False
+    for i, c in enumerate(text):
+        if quote:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _infer_steps(dicts: list[dict[str, Any]], text: str, logging_steps: int | None,
+                 entry: FileEntry) -> list[int]:
+    """Steps of printed Trainer dicts, which carry no step key.
+
+    The k-th training dict is step k × logging_steps. Without `logging_steps`, it is
+    inferred from the epochs: steps per epoch = total steps / final epoch (both printed),
+    logging_steps = round(first epoch × steps per epoch). Evaluation dicts take the step
+    of their epoch; the final summary dict the total number of steps.
+    """
+    kinds = []
+    for d in dicts:
+        if "train_runtime" in d:
+            kinds.append("summary")
+        elif all(k.startswith(("eval_", "test_")) or k == "epoch" for k in d):
+            kinds.append("eval")
+        else:
+            kinds.append("train")
+    epochs = [to_number(d.get("epoch")) for d in dicts]
+    total = None
+    m = _TOTAL.search(text)
+    if m:
+        total = int(m.group(1).replace(",", ""))
+    else:
+        totals: dict[int, int] = {}
+        for tm in _TQDM.finditer(text):
+            totals[int(tm.group(2))] = totals.get(int(tm.group(2)), 0) + 1
+        if totals:
+            total = max(totals, key=lambda t: (totals[t], t))
+    final_epoch = next((e for d, e, k in zip(dicts, epochs, kinds) if k == "summary" and e), None)
+    spe = total / final_epoch if total and final_epoch else None
+    train_epochs = [e for e, k in zip(epochs, kinds) if k == "train"]
+    L = logging_steps
+    if L is None:
+        if spe and train_epochs and train_epochs[0]:
+            L = max(1, round(train_epochs[0] * spe))
+            entry.note(f"no step in the log: steps inferred as k × {L} (logging_steps from "
+                       f"{total} total steps over {final_epoch} epochs)")
+        else:
+            L = 1
+            entry.note("no step in the log: the k-th logged dict is taken as step k "
+                       "(pass logging_steps= to scale)")
+    else:
+        entry.note(f"steps are k × logging_steps = k × {L}")
+    steps = []
+    k = 0
+    last = 0
+    for e, kind in zip(epochs, kinds):
+        if kind == "train":
+            k += 1
+            last = k * L
+            steps.append(last)
+        elif kind == "summary":
+            steps.append(max(last, total or 0) if spe else last)
+        else:
+            steps.append(max(0, round(e * spe)) if (spe and e is not None) else last)
+    return steps
+
+
+register(TrainerStateLoader())
+register(HFConsoleLoader())
