@@ -38,7 +38,7 @@ _NO_COMPRESSION = {"compressors": None}
 
 
 def to_zarr(
-    datasets: xr.Dataset | Iterable[xr.Dataset],
+    datasets: xr.Dataset | Iterable[xr.Dataset] | str | Path,
     store: str | Path,
     *,
     mode: str = "w-",
@@ -48,10 +48,13 @@ def to_zarr(
 
     Parameters
     ----------
-    datasets : Dataset or iterable of Datasets
-        Each holds one or more runs (a generator that loads one run directory per
-        item keeps memory bounded by the largest run). Run names must be unique
+    datasets : Dataset, iterable of Datasets, or path of a log tree
+        Each Dataset holds one or more runs (a generator that loads one run directory
+        per item keeps memory bounded by the largest run). Run names must be unique
         across all of them; metrics and steps may differ (missing cells are NaN).
+        A path is loaded one run directory at a time with :func:`rlexplore.load`
+        (see :func:`rlexplore.io.distributed.iter_runs`; to load in parallel, use
+        :func:`rlexplore.io.distributed.load_distributed` with ``to=``).
     store : str or Path
         Directory of the Zarr store to create.
     mode : {"w-", "w"}, default "w-"
@@ -74,7 +77,7 @@ def to_zarr(
     parts_dir = store.with_name(store.name + ".parts")
     shutil.rmtree(parts_dir, ignore_errors=True)
     try:
-        items = [datasets] if isinstance(datasets, xr.Dataset) else datasets
+        items = _datasets(datasets)
         parts: list[dict[str, Any]] = []
         for ds in items:  # not enumerate: its cached result tuple would keep `ds` alive
             parts.append(write_part(ds, parts_dir / f"{len(parts):06d}.zarr"))
@@ -83,6 +86,16 @@ def to_zarr(
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
     return open_zarr(store)
+
+
+def _datasets(source: Any) -> Iterable[xr.Dataset]:
+    if isinstance(source, xr.Dataset):
+        return [source]
+    if isinstance(source, (str, Path)):
+        from .io.distributed import iter_runs
+
+        return iter_runs(source)
+    return source
 
 
 def write_part(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:

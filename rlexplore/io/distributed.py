@@ -1,0 +1,258 @@
+"""Load thousands of run directories in parallel on dask, from a laptop to a cluster.
+
+The log tree is cut into *tasks*: a directory that holds a file is one task (loaded
+whole, with :func:`rlexplore.load`); a directory that holds only directories is cut into
+its children. Tasks run on a ``dask.distributed`` client (one passed in, or the current
+default client) or, without one, on dask's default scheduler. Run names are the ones
+``rlexplore.load(root)`` gives: each run's path relative to `root`.
+
+With ``to="runs.zarr"`` each worker writes its runs to a part next to the store and
+returns only a summary; the parts are then assembled into one chunked Zarr store, so
+neither the workers nor the client hold more than one task's data (on a cluster, `to`
+must be on storage every worker and the client can reach).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, get_report, set_report, validate
+from ..errors import RLExploreError, RLExploreWarning, missing_extra
+
+
+def partition(root: str | Path) -> list[Path]:
+    """The tasks of a log tree: directories holding a file, or a file given directly.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for d in ("sweep/a", "sweep/b", "c"):
+    ...     (root / d).mkdir(parents=True); (root / d / "log.jsonl").write_text("")
+    >>> [p.relative_to(root).as_posix() for p in partition(root)]
+    ['c', 'sweep/a', 'sweep/b']
+    """
+    root = Path(root)
+    if not root.exists():
+        raise RLExploreError(f"{root} does not exist")
+    if root.is_file():
+        return [root]
+    tasks, todo = [], [root]
+    while todo:
+        folder = todo.pop()
+        entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]
+        if any(e.is_file() for e in entries):
+            tasks.append(folder)
+        else:
+            todo.extend(Path(e.path) for e in entries if e.is_dir())
+    return sorted(tasks)
+
+
+def load_distributed(
+    source: str | Path,
+    *,
+    client: Any = None,
+    to: str | Path | None = None,
+    **load_kwargs: Any,
+) -> xr.Dataset:
+    """Load a log tree with one dask task per run directory.
+
+    Parameters
+    ----------
+    source : str or Path
+        The root of the log tree.
+    client : distributed.Client, optional
+        Where the tasks run. Default: the current ``distributed`` client if there is
+        one, else dask's default scheduler.
+    to : str or Path, optional
+        Write the result into this new Zarr store and return it opened lazily.
+    **load_kwargs
+        Passed to :func:`rlexplore.load` (``format=``, ``restarts=``, …).
+
+    Returns
+    -------
+    xarray.Dataset
+        The same runs, metrics and values as ``rlexplore.load(source)``.
+    """
+    root = Path(source)
+    tasks = partition(root)
+    load_kwargs.setdefault("workers", 1)  # the parallelism is dask's
+    if to is None:
+        results, skipped = _split(_run_all(client, _load_task, tasks, root, load_kwargs))
+        ds = concat_runs(results)
+        return set_report(ds, {**get_report(ds), "skipped_folders": skipped}) if skipped else ds
+    from ..lazy import assemble, open_zarr
+
+    store = Path(to)
+    if store.exists():
+        raise RLExploreError(f"{store} exists; remove it or choose another path")
+    parts_dir = store.with_name(store.name + ".parts")
+    try:
+        infos = _run_all(client, _load_and_write, tasks, root, {**load_kwargs, "_parts": str(parts_dir)})
+        infos, skipped = _split(infos)
+        if skipped:
+            infos[0]["report"] = {**infos[0]["report"], "skipped_folders": skipped}
+        assemble(infos, store)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    return open_zarr(store)
+
+
+def iter_runs(source: str | Path, **load_kwargs: Any) -> Iterator[xr.Dataset]:
+    """Load a log tree one task (run directory) at a time, in order, named as by load."""
+    root = Path(source)
+    for task in partition(root):
+        result = _load_task(task, root, load_kwargs)
+        if isinstance(result, dict):  # a folder with nothing loadable
+            _warn_skipped([result])
+            continue
+        yield result
+
+
+def concat_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
+    """Join Datasets of distinct runs into one (outer join on metrics and steps).
+
+    Per-run coordinates missing from some Datasets become NaN (numbers) or ``""``.
+    """
+    if not datasets:
+        raise RLExploreError("no runs were loaded")
+    datasets = _harmonize(datasets)
+    metrics = list(dict.fromkeys(m for ds in datasets for m in ds[METRIC].values.tolist()))
+    fill = {VALUE: np.nan, WALL_TIME: np.nan, LOGGED: False}
+    out = xr.concat(datasets, dim=RUN, join="outer", fill_value=fill, coords="minimal", compat="override")
+    out = out.reindex({METRIC: np.array(metrics, dtype=object)})
+    if LOGGED in out:
+        out[LOGGED] = out[LOGGED].fillna(False).astype(bool)
+    out.attrs = {}
+    return validate(set_report(out, merge_reports([get_report(ds) for ds in datasets])))
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One load report from many: lists are joined, numbers added, dicts merged.
+
+    Examples
+    --------
+    >>> merge_reports([{"files": [1], "build": {"points": 2}}, {"files": [3], "build": {"points": 4}}])
+    {'files': [1, 3], 'build': {'points': 6}}
+    """
+    merged: dict[str, Any] = {}
+    for rep in reports:
+        for key, val in rep.items():
+            merged[key] = _merge_value(merged[key], val) if key in merged else val
+    return merged
+
+
+def _merge_value(a: Any, b: Any) -> Any:
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return merge_reports([a, b])
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return a + b
+    return a
+
+
+def _load_task(task: Path, root: Path, load_kwargs: dict[str, Any]) -> xr.Dataset | dict[str, str]:
+    """Load one task; a folder with nothing loadable gives ``{"path", "reason"}``."""
+    from .api import load
+
+    rel = task.relative_to(root).as_posix()
+    # load(task) names the run in `task` after the folder and the runs below it
+    # relative to it; prefixing gives the names that load(root) gives.
+    prefix = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+
+    def rename(old: str) -> str:
+        return prefix + old if old == task.name else f"{rel}/{old}"
+
+    try:
+        return load(task, rename=None if rel == "." else rename, **load_kwargs)
+    except RLExploreError as err:  # one bad folder must not sink thousands of good ones
+        return {"path": str(task), "reason": str(err)}
+
+
+def _split(results: list) -> tuple[list, list[dict[str, str]]]:
+    """Separate loaded results from skipped folders, and warn about the skipped ones."""
+    skipped = [r for r in results if isinstance(r, dict) and "reason" in r]
+    loaded = [r for r in results if not (isinstance(r, dict) and "reason" in r)]
+    if not loaded:
+        raise RLExploreError("no runs were loaded:\n- " + "\n- ".join(s["reason"] for s in skipped[:10]))
+    _warn_skipped(skipped)
+    return loaded, skipped
+
+
+def _warn_skipped(skipped: list[dict[str, str]]) -> None:
+    worth_telling = [s for s in skipped if not _only_unknown_files(s["reason"])]
+    if worth_telling:
+        names = "; ".join(f"{s['path']}: {s['reason'].splitlines()[0]}" for s in worth_telling[:5])
+        warnings.warn(f"{len(worth_telling)} folders gave no data ({names})", RLExploreWarning, stacklevel=4)
+
+
+def _only_unknown_files(reason: str) -> bool:
+    # rlexplore.load ignores files of no known format (a README, say) without a warning
+    return "no known log format" in reason and reason.count("\n- ") == 1
+
+
+def _load_and_write(task: Path, root: Path, load_kwargs: dict[str, Any]) -> dict[str, Any]:
+    from ..lazy import write_part
+
+    kwargs = dict(load_kwargs)
+    parts = Path(kwargs.pop("_parts"))
+    ds = _load_task(task, root, kwargs)
+    if isinstance(ds, dict):
+        return ds
+    name = task.relative_to(root).as_posix().replace("/", "__") or "root"
+    return write_part(ds, parts / f"{name}.zarr")
+
+
+def _run_all(client: Any, fn: Callable, tasks: list[Path], root: Path, kwargs: dict[str, Any]) -> list:
+    """`fn(task, root, kwargs)` for every task, on `client` or dask's default scheduler."""
+    client = client if client is not None else _default_client()
+    if client is not None:
+        futures = client.map(fn, tasks, root=root, load_kwargs=kwargs, pure=False)
+        return client.gather(futures)
+    try:
+        import dask
+    except ImportError:  # pragma: no cover - dask is in the lazy extra
+        raise missing_extra("dask", "lazy") from None
+    return list(dask.compute(*(dask.delayed(fn)(t, root, kwargs) for t in tasks)))
+
+
+def _default_client() -> Any:
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # no client has been started
+        return None
+
+
+def _harmonize(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
+    """Give every Dataset the same data variables and per-run coordinates."""
+    names = sorted({k for ds in datasets for k in ds.coords if ds[k].dims == (RUN,) and k != RUN})
+    numeric = {k: all(ds[k].dtype.kind == "f" for ds in datasets if k in ds.coords) for k in names}
+    has = {v: any(v in ds for ds in datasets) for v in (LOGGED, WALL_TIME)}
+    out = []
+    for ds in datasets:
+        missing = {k: (RUN, _blank(ds.sizes[RUN], numeric[k])) for k in names if k not in ds.coords}
+        ds = ds.assign_coords(missing)
+        if has[LOGGED] and LOGGED not in ds:
+            ds[LOGGED] = ds[VALUE].notnull()
+        if has[WALL_TIME] and WALL_TIME not in ds:
+            ds[WALL_TIME] = xr.full_like(ds[VALUE].isel({METRIC: 0}, drop=True), np.nan)
+        out.append(ds)
+    return out
+
+
+def _blank(n: int, numeric: bool) -> np.ndarray:
+    return np.full(n, np.nan) if numeric else np.full(n, "", dtype=object)
+
