@@ -1,0 +1,116 @@
+"""Live follow: a real writer process appends while the follower polls; nothing is lost or doubled."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import rlexplore as rlx
+from rlexplore.io import load
+from rlexplore.live import Follower
+
+pytest.importorskip("tensorboardX")
+
+WRITER = r"""
+import json, sys, time
+from pathlib import Path
+from tensorboardX import SummaryWriter
+
+logdir, n, pause = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+tb = SummaryWriter(str(logdir / "tb-seed0"), flush_secs=3600)
+late = None
+for step in range(n):
+    tb.add_scalar("train/loss", 1.0 / (step + 1), step)
+    if step >= 10 and step % 5 == 0:  # a metric that appears later
+        tb.add_scalar("eval/acc", step / n, step)
+    if step == n // 2:  # a run that appears midway
+        late = SummaryWriter(str(logdir / "tb-seed1"), flush_secs=3600)
+    if late is not None:
+        late.add_scalar("train/loss", 2.0 / (step + 1), step)
+        late.flush()
+    tb.flush()
+    time.sleep(pause)
+tb.close()
+if late is not None:
+    late.close()
+"""
+
+
+def logged_points(ds):
+    """{(run, metric, step): value} of every logged point."""
+    frame = rlx.to_dataframe(ds)
+    return dict(zip(zip(frame.run, frame.metric, frame.step), frame.value))
+
+
+def test_real_writer_process_while_polling(tmp_path):
+    rlx.demo("length")  # xarray's one-time import cost (about a second) before the clock starts
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), "60", "0.03"])
+    follower = Follower(tmp_path)
+    snapshots = []
+    try:
+        while proc.poll() is None:
+            if follower.poll():
+                snapshots.append(follower.dataset)
+            time.sleep(0.05)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    follower.poll()
+    fresh = load(tmp_path)
+    xr.testing.assert_identical(follower.dataset, fresh)
+    assert follower.dataset.sizes["step"] == 60
+    # it really was incremental: several distinct states, the late run and metric appeared on the way
+    assert len(snapshots) >= 5
+    assert any(s.sizes["run"] == 1 for s in snapshots) and any("eval/acc" not in s.metric for s in snapshots)
+    # every point seen on the way is in the final data with the same value: none lost, none changed
+    final = logged_points(fresh)
+    for snap in snapshots:
+        seen = logged_points(snap)
+        assert seen.items() <= final.items()
+    # only new bytes were read (a partial record is read again at most once per poll)
+    size = sum(p.stat().st_size for p in tmp_path.rglob("*tfevents*"))
+    assert size <= follower.bytes_read < 2 * size
+
+
+def test_partial_records_wait_for_the_next_poll(tmp_path):
+    from tensorboardX import SummaryWriter
+
+    source = tmp_path / "src"
+    with SummaryWriter(str(source)) as w:
+        for step in range(30):
+            w.add_scalar("loss", step * 0.5, step)
+    event = next(source.glob("*tfevents*"))
+    data = event.read_bytes()
+    watched = tmp_path / "watched" / "run"
+    watched.mkdir(parents=True)
+    target = watched / event.name
+    follower = Follower(tmp_path / "watched")
+    counts = []
+    with open(target, "wb") as out:
+        for lo in range(0, len(data), 37):  # 37 bytes at a time: records are cut everywhere
+            out.write(data[lo : lo + 37])
+            out.flush()
+            follower.poll()
+            counts.append(0 if follower.dataset is None else int(np.isfinite(follower.dataset.value).sum()))
+    assert counts == sorted(counts) and counts[-1] == 30
+    xr.testing.assert_identical(follower.dataset, load(tmp_path / "watched"))
+    assert follower.bytes_read < 2 * len(data)
+
+
+def test_poll_without_news_keeps_the_same_dataset(tmp_path):
+    from tensorboardX import SummaryWriter
+
+    with SummaryWriter(str(tmp_path / "a")) as w:
+        w.add_scalar("loss", 1.0, 0)
+    follower = Follower(tmp_path)
+    assert follower.poll() is True
+    first = follower.dataset
+    assert follower.poll() is False and follower.dataset is first
+
+
+def test_missing_source_is_a_clear_error(tmp_path):
+    with pytest.raises(rlx.RLExploreError, match="no such file or directory"):
+        Follower(tmp_path / "nope")
