@@ -36,7 +36,7 @@ def partition(root: str | Path) -> list[Path]:
     >>> import tempfile, pathlib
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> for d in ("sweep/a", "sweep/b", "c"):
-    ...     (root / d).mkdir(parents=True); (root / d / "log.jsonl").write_text("")
+    ...     (root / d).mkdir(parents=True); _ = (root / d / "log.jsonl").write_text("")
     >>> [p.relative_to(root).as_posix() for p in partition(root)]
     ['c', 'sweep/a', 'sweep/b']
     """
