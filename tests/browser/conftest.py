@@ -68,23 +68,29 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def app_page(chromium_browser, artifacts, request):
-    """A fresh page that can reach only this machine; its errors are collected on ``page.rlx_errors``.
-
-    A screenshot is saved when the test fails.
-    """
-    context = chromium_browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.rlx_errors = []  # uncaught JS exceptions and dialogs (an alert means injected script ran)
-    page.rlx_blocked = []
-    page.on("pageerror", lambda err: page.rlx_errors.append(f"pageerror: {err}"))
-    page.on("dialog", lambda dialog: (page.rlx_errors.append(f"dialog: {dialog.type} {dialog.message}"), dialog.dismiss()))
-    context.route("**/*", lambda route: _local_only(route, page.rlx_blocked))
+    """A fresh page that can reach only this machine; a screenshot is saved if the test fails."""
+    context, page = _new_page(chromium_browser)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         page.screenshot(path=str(artifacts / f"{request.node.name}-failure.png"), full_page=True)
     context.close()
+
+
+def _new_page(browser):
+    """A page in its own context, its errors collected on ``page.rlx_errors``.
+
+    Uncaught JS exceptions and dialogs are errors: an alert means injected script ran.
+    Requests that leave the machine are aborted and listed on ``page.rlx_blocked``.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.rlx_errors, page.rlx_blocked = [], []
+    page.on("pageerror", lambda err: page.rlx_errors.append(f"pageerror: {err}"))
+    page.on("dialog", lambda dialog: (page.rlx_errors.append(f"dialog: {dialog.type} {dialog.message}"), dialog.dismiss()))
+    context.route("**/*", lambda route: _local_only(route, page.rlx_blocked))
+    return context, page
 
 
 def _local_only(route, blocked: list[str]) -> None:
@@ -128,3 +134,23 @@ def serve_voila(tmp_path, artifacts, request):
     yield start
     for served in started:
         assert stop(served) == [], "processes outlived the server"
+
+
+@pytest.fixture(scope="module")
+def module_page(chromium_browser, artifacts):
+    """One page shared by the tests of a module (each Voila page load costs a kernel start)."""
+    context, page = _new_page(chromium_browser)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, artifacts):
+    """``rlexplore demo`` serving the methods demo for a whole module; the kernel's state file too."""
+    tmp = tmp_path_factory.mktemp("demo")
+    state_file = tmp / "state.json"
+    env = jupyter_env(tmp / "jupyter", RLX_STATE_FILE=str(state_file))
+    served = start_cli(["demo", "methods", "--port", "0"], artifacts / "demo-server.log", env)
+    served.state_file = state_file
+    yield served
+    assert stop(served) == [], "processes outlived the server"

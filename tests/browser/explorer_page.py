@@ -103,13 +103,35 @@ def wait_for_status(page, predicate: Callable[[dict], Any], what: str, timeout: 
     return wait_until(page, lambda: (lambda s: s if s and predicate(s) else None)(status(page)), what, timeout)
 
 
-def x_tick_labels(page, panel: int) -> list[float]:
-    """The numeric x-axis tick labels of panel `panel` (SVG text needs ``textContent``)."""
-    texts = page.eval_on_selector_all(
-        f".rlx-panel-{panel} .axis.x .tick text, .rlx-panel-{panel} g.axis:not(.yaxis) .tick text",
-        "ts => ts.map(t => t.textContent)",
+def x_tick_labels(page, panel: int, label: str = "step") -> list[float]:
+    """The numeric tick labels of panel `panel`'s x axis, found by its label (axis order varies)."""
+    texts = page.evaluate(
+        """([panel, label]) => {
+             const axes = [...document.querySelectorAll(`.rlx-panel-${panel} g.axis`)];
+             const x = axes.find(a => (a.querySelector('.axislabel') || {}).textContent === label);
+             return x ? [...x.querySelectorAll('.tick text')].map(t => t.textContent) : [];
+           }""",
+        [panel, label],
     )
-    return [_number(t) for t in texts if _number(t) is not None]
+    return [v for v in map(_number, texts) if v is not None]
+
+
+def drawn_lines(page, panel: int) -> list[tuple[str, str, str]]:
+    """``(stroke colour as #rrggbb, "raw" | "smoothed", path d)`` of every line drawn in panel `panel`.
+
+    The explorer draws the raw line faint (opacity below 1) under the smoothed one.
+    """
+    styles = page.eval_on_selector_all(
+        f".rlx-panel-{panel} path.line",
+        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none')
+                 .map(l => { const s = getComputedStyle(l); return [s.stroke, s.opacity, l.getAttribute('d')]; })""",
+    )
+    return [(_hex(stroke), "raw" if float(opacity) < 1 else "smoothed", d) for stroke, opacity, d in styles]
+
+
+def _hex(css_color: str) -> str:
+    parts = [int(float(v)) for v in css_color[css_color.index("(") + 1 : css_color.index(")")].split(",")[:3]]
+    return "#" + "".join(f"{v:02X}" for v in parts)
 
 
 def drag_slider(page, selector: str, fraction: float) -> None:
