@@ -21,6 +21,7 @@ did not grow keep their reduced blocks.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,13 @@ from .dataset.build import hparam_coords
 from .errors import RLExploreError
 from .io import api as _api
 from .io import base as _base
+from .io import records as _records
 from .io import tensorboard as _tb
 from .io import tfrecord
 
 __all__ = ["Follower"]
+
+_STEP_KEY_WINDOW = 50  # records the JSONL loader looks at to choose the step key
 
 
 @dataclass
@@ -48,6 +52,13 @@ class _Tail:
     parser: Any = None
     tags: list[str] = field(default_factory=list)
     bytes_read: int = 0
+    # JSONL: records kept until the step key is decided, then a collector fed incrementally
+    records: list[dict[str, Any]] = field(default_factory=list)
+    window: list[dict[str, Any]] = field(default_factory=list)
+    collector: Any = None
+    decided: bool = False
+    skipped: dict[str, int] = field(default_factory=dict)
+    bad_lines: list[int] = field(default_factory=list)
 
 
 class Follower:
@@ -62,6 +73,8 @@ class Follower:
     restarts : {"supersede", "split", "keep"}
         As in :func:`rlexplore.load`.
     rename : mapping or callable, optional
+        As in :func:`rlexplore.load`.
+    step_key : str, optional
         As in :func:`rlexplore.load`.
 
     Attributes
@@ -83,7 +96,7 @@ class Follower:
     """
 
     def __init__(self, source: str | os.PathLike, *, format: str = "auto", restarts: str = "supersede",
-                 rename: Any = None) -> None:
+                 rename: Any = None, step_key: str | None = None) -> None:
         if restarts not in _api.RESTARTS:
             raise RLExploreError(f"restarts must be one of {_api.RESTARTS}, got {restarts!r}")
         self.source = Path(os.fspath(source)).expanduser()
@@ -95,9 +108,10 @@ class Follower:
         self._tails: dict[Path, _Tail] = {}
         self._signatures: dict[tuple, tuple] = {}
         self._results: dict[tuple, Any] = {}
-        self._ctx = _base.Context(options={})
+        self._ctx = _base.Context(options={"step_key": step_key})
         self.dataset: xr.Dataset | None = None
         self.polls = 0
+        self._warned: set[str] = set()
 
     @property
     def bytes_read(self) -> int:
@@ -121,12 +135,23 @@ class Follower:
         if not changed and self.dataset is not None:
             return False
         try:
-            self.dataset = _api._build(results, problems, ignored, self._rename, self._restarts)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self.dataset = _api._build(results, problems, ignored, self._rename, self._restarts)
         except RLExploreError:
             if any(r.runs for r in results):
                 raise
             return False  # nothing with points yet: keep waiting
+        self._warn_once(caught)
         return True
+
+    def _warn_once(self, caught: list[warnings.WarningMessage]) -> None:
+        """Re-emit the load's warnings, each message once while following (not at every poll)."""
+        for w in caught:
+            text = str(w.message)
+            if text not in self._warned:
+                self._warned.add(text)
+                warnings.warn(w.message, stacklevel=3)
 
     # -- discovery -----------------------------------------------------------------------
     def _discover(self) -> tuple[list[_base.Unit], list[str], list[_base.FileEntry]]:
@@ -169,11 +194,14 @@ class Follower:
     # -- reading -------------------------------------------------------------------------
     def _refresh(self, unit: _base.Unit, key: tuple) -> bool:
         """Bring the cached result of `unit` up to date; True when it changed."""
-        if unit.loader.name == _tb.TensorBoardLoader.name:
-            grew = any(self._read_tail(p, _read_events) for p in unit.paths)
-            if not grew and key in self._results:
+        incremental = {_tb.TensorBoardLoader.name: (_read_events, _tensorboard_tables),
+                       _records.JSONLLoader.name: (_read_lines, _jsonl_tables)}
+        if unit.loader.name in incremental:
+            reader, build = incremental[unit.loader.name]
+            grew = [self._read_tail(p, reader) for p in unit.paths]
+            if not any(grew) and key in self._results:
                 return False
-            produced = _tensorboard_tables(unit, self._ctx, [self._tails[p] for p in unit.paths])
+            produced = build(unit, self._ctx, [self._tails[p] for p in unit.paths])
         else:
             signature = tuple(_signature(p) for p in unit.paths)
             if self._signatures.get(key) == signature and key in self._results:
@@ -262,6 +290,74 @@ def _tensorboard_tables(unit: _base.Unit, ctx: _base.Context, tails: list[_Tail]
         alt=loader.name, files=files, session_starts=starts, launches=launches,
     )
     return [*entries, table]
+
+
+def _read_lines(path: Path, tail: _Tail) -> int:
+    """Append the complete JSONL lines after ``tail.offset``; return how many bytes were consumed."""
+    records, end, skipped, bad = _records.read_jsonl(path, start=tail.offset, final=False)
+    consumed = end - tail.offset
+    for why, n in skipped.items():
+        tail.skipped[why] = tail.skipped.get(why, 0) + n
+    if bad:  # rare: number the lines as in the whole file
+        before = _count_lines(path, tail.offset)
+        tail.bad_lines.extend(before + i for i in bad)
+    tail.offset = end
+    tail.records.extend(records)
+    return consumed
+
+
+def _count_lines(path: Path, end: int) -> int:
+    with open(path, "rb") as f:
+        return f.read(end).count(b"\n")
+
+
+def _jsonl_tables(unit: _base.Unit, ctx: _base.Context, tails: list[_Tail]) -> list[Any]:
+    """What :meth:`JSONLLoader.read` returns for `unit`, from the lines read so far."""
+    path, tail = unit.paths[0], tails[0]
+    entry = _base.FileEntry(str(path), unit.loader.name)
+    col = _feed_collector(tail, ctx)
+    for why, n in tail.skipped.items():
+        entry.skip(why, n)
+    if tail.bad_lines:
+        entry.note(f"unreadable lines: {', '.join(map(str, tail.bad_lines[:10]))}")
+    if col is None:
+        entry.note("no JSON records")
+        return [entry]
+    for why, n in col.entry.skipped.items():
+        entry.skip(why, n)
+    for note in col.entry.notes:
+        entry.note(note)
+    if not col.s:
+        return [entry]
+    table = _base.table_from_records(
+        (unit.loader.name, str(path.resolve())), _records._name_for(ctx, unit, path), col.metrics.names,
+        col.m, col.s, col.v, col.w if col.has_wall else None, entry,
+        meta={"source": str(path), "format": unit.loader.name}, alt="/" + path.stem)
+    return [entry, table]
+
+
+def _feed_collector(tail: _Tail, ctx: _base.Context):
+    """The collector of a JSONL file, fed every record read so far exactly once.
+
+    The loader picks the step key from the first 50 records: until 50 have arrived the
+    collector is rebuilt from all of them, so the key chosen is the one a fresh load picks.
+    """
+    new, tail.records = tail.records, []
+    if tail.decided:
+        for rec in new:
+            tail.collector.add(rec)
+        return tail.collector
+    tail.window.extend(new)
+    if not tail.window:
+        return None
+    col = _records._Collector(_base.FileEntry("", ""), ctx.options.get("step_key"))
+    col.choose_step_key(tail.window)
+    for rec in tail.window:
+        col.add(rec)
+    tail.collector = col
+    if len(tail.window) >= _STEP_KEY_WINDOW:
+        tail.decided, tail.window = True, []
+    return col
 
 
 class _Replay(_base.Loader):

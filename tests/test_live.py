@@ -1,5 +1,6 @@
 """Live follow: a real writer process appends while the follower polls; nothing is lost or doubled."""
 
+import json
 import subprocess
 import sys
 import time
@@ -21,8 +22,15 @@ from tensorboardX import SummaryWriter
 
 logdir, n, pause = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 tb = SummaryWriter(str(logdir / "tb-seed0"), flush_secs=3600)
+jsonl = open(logdir / "jsonl-seed0.jsonl", "w")
 late = None
 for step in range(n):
+    line = json.dumps({"step": step, "loss": 1.0 / (step + 1), "reward": {"mean": step * 0.1}})
+    jsonl.write(line[: len(line) // 2])  # half a record: the follower must wait for the rest
+    jsonl.flush()
+    time.sleep(pause / 2)
+    jsonl.write(line[len(line) // 2 :] + "\n")
+    jsonl.flush()
     tb.add_scalar("train/loss", 1.0 / (step + 1), step)
     if step >= 10 and step % 5 == 0:  # a metric that appears later
         tb.add_scalar("eval/acc", step / n, step)
@@ -32,8 +40,9 @@ for step in range(n):
         late.add_scalar("train/loss", 2.0 / (step + 1), step)
         late.flush()
     tb.flush()
-    time.sleep(pause)
+    time.sleep(pause / 2)
 tb.close()
+jsonl.close()
 if late is not None:
     late.close()
 """
@@ -61,17 +70,17 @@ def test_real_writer_process_while_polling(tmp_path):
     follower.poll()
     fresh = load(tmp_path)
     xr.testing.assert_identical(follower.dataset, fresh)
-    assert follower.dataset.sizes["step"] == 60
+    assert follower.dataset.sizes["step"] == 60 and follower.dataset.sizes["run"] == 3
     # it really was incremental: several distinct states, the late run and metric appeared on the way
     assert len(snapshots) >= 5
-    assert any(s.sizes["run"] == 1 for s in snapshots) and any("eval/acc" not in s.metric for s in snapshots)
+    assert any(s.sizes["run"] == 2 for s in snapshots) and any("eval/acc" not in s.metric for s in snapshots)
     # every point seen on the way is in the final data with the same value: none lost, none changed
     final = logged_points(fresh)
     for snap in snapshots:
         seen = logged_points(snap)
         assert seen.items() <= final.items()
     # only new bytes were read (a partial record is read again at most once per poll)
-    size = sum(p.stat().st_size for p in tmp_path.rglob("*tfevents*"))
+    size = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
     assert size <= follower.bytes_read < 2 * size
 
 
@@ -97,6 +106,27 @@ def test_partial_records_wait_for_the_next_poll(tmp_path):
             counts.append(0 if follower.dataset is None else int(np.isfinite(follower.dataset.value).sum()))
     assert counts == sorted(counts) and counts[-1] == 30
     xr.testing.assert_identical(follower.dataset, load(tmp_path / "watched"))
+    assert follower.bytes_read < 2 * len(data)
+
+
+def test_jsonl_lines_cut_anywhere_and_the_step_key_window(tmp_path):
+    lines = [{"loss": 0.5}]  # no step in the first record: the loader looks at the first 50
+    lines += [{"step": i, "loss": 1.0 / (i + 1), "acc": {"mean": i / 10}} for i in range(1, 80)]
+    text = "\n".join(json.dumps(r) for r in lines[:40]) + "\n{not json}\n"
+    text += "\n".join(json.dumps(r) for r in lines[40:]) + "\n"
+    data = text.encode()
+    target = tmp_path / "run.jsonl"
+    follower = Follower(tmp_path)
+    with open(target, "wb") as out, pytest.warns(rlx.RLExploreWarning, match="1 malformed JSON lines") as seen:
+        for lo in range(0, len(data), 53):
+            out.write(data[lo : lo + 53])
+            out.flush()
+            follower.poll()
+    assert len(seen) == 1  # said once, not at every poll after the bad line
+    with pytest.warns(rlx.RLExploreWarning):
+        fresh = load(tmp_path)
+    xr.testing.assert_identical(follower.dataset, fresh)
+    assert rlx.get_report(follower.dataset)["files"] == rlx.get_report(fresh)["files"]
     assert follower.bytes_read < 2 * len(data)
 
 
