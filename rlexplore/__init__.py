@@ -10,6 +10,7 @@ from .demo import demo
 from .diagnostics import diagnose
 from .errors import RLExploreError, RLExploreWarning
 from .io import load, report
+from .io.distributed import load_distributed
 from .lazy import open_zarr, to_zarr
 from .transforms import smooth
 
@@ -38,6 +39,7 @@ __all__ = [
     "from_dataframe",
     "get_report",
     "load",
+    "load_distributed",
     "report",
     "open_zarr",
     "smooth",

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from collections.abc import Iterable
@@ -43,6 +44,7 @@ def to_zarr(
     *,
     mode: str = "w-",
     chunks: dict[str, int] | None = None,
+    **load_kwargs: Any,
 ) -> xr.Dataset:
     """Write rlexplore Datasets into one Zarr store, one Dataset in memory at a time.
 
@@ -63,6 +65,8 @@ def to_zarr(
         Chunk lengths along ``metric`` and ``step`` (a chunk always holds one run).
         By default about 1 MB: whole series up to 2**17 steps, several metrics per
         chunk when series are shorter.
+    **load_kwargs
+        Options of :func:`rlexplore.load`, when `datasets` is a path.
 
     Returns
     -------
@@ -77,7 +81,7 @@ def to_zarr(
     parts_dir = store.with_name(store.name + ".parts")
     shutil.rmtree(parts_dir, ignore_errors=True)
     try:
-        items = _datasets(datasets)
+        items = _datasets(datasets, load_kwargs)
         parts: list[dict[str, Any]] = []
         for ds in items:  # not enumerate: its cached result tuple would keep `ds` alive
             parts.append(write_part(ds, parts_dir / f"{len(parts):06d}.zarr"))
@@ -88,13 +92,27 @@ def to_zarr(
     return open_zarr(store)
 
 
-def _datasets(source: Any) -> Iterable[xr.Dataset]:
+def load_to_zarr(source: Any, store: str | Path, **load_kwargs: Any) -> xr.Dataset:
+    """``rlexplore.load(source, to=store)``: a folder is loaded one run directory at a time.
+
+    Other sources (files, globs, lists) are loaded whole, then written.
+    """
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        return to_zarr(source, store, **load_kwargs)
+    from .io import load
+
+    return to_zarr(load(source, **load_kwargs), store)
+
+
+def _datasets(source: Any, load_kwargs: dict[str, Any]) -> Iterable[xr.Dataset]:
     if isinstance(source, xr.Dataset):
         return [source]
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, os.PathLike)):
         from .io.distributed import iter_runs
 
-        return iter_runs(source)
+        return iter_runs(source, **load_kwargs)
+    if load_kwargs:
+        raise RLExploreError(f"load options {sorted(load_kwargs)} apply only when a path is given")
     return source
 
 

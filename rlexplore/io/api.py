@@ -54,6 +54,7 @@ def load(
     logging_steps: int | None = None,
     progress: bool | None = None,
     workers: int | None = None,
+    to: str | os.PathLike | None = None,
     _pure_python: bool = False,
 ) -> xr.Dataset:
     """Load training logs into one rlexplore Dataset (run × metric × step).
@@ -88,6 +89,9 @@ def load(
         takes more than a second.
     workers : int, optional
         Threads reading files in parallel (default: the number of cores).
+    to : str or path, optional
+        Write the result into this new Zarr store, one run directory at a time, and
+        return it opened lazily (:func:`rlexplore.lazy.load_to_zarr`).
 
     Returns
     -------
@@ -107,6 +111,11 @@ def load(
     >>> ds = rlx.load("runs/")                                   # doctest: +SKIP
     >>> ds = rlx.load(["a/trainer_state.json", "b.jsonl"], rename={"a": "grpo"})  # doctest: +SKIP
     """
+    if to is not None:
+        from ..lazy import load_to_zarr
+
+        return load_to_zarr(source, to, format=format, rename=rename, restarts=restarts, step_key=step_key,
+                            logging_steps=logging_steps, progress=progress, workers=workers)
     if restarts not in RESTARTS:
         raise RLExploreError(f"restarts must be one of {RESTARTS}, got {restarts!r}")
     if rename is not None and not (callable(rename) or isinstance(rename, Mapping)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,18 +164,32 @@ def _load_task(task: Path, root: Path, load_kwargs: dict[str, Any]) -> xr.Datase
     """Load one task; a folder with nothing loadable gives ``{"path", "reason"}``."""
     from .api import load
 
+    kwargs = dict(load_kwargs)
+    rename = _compose(_path_names(task, root), kwargs.pop("rename", None))
+    try:
+        return load(task, rename=rename, **kwargs)
+    except RLExploreError as err:  # one bad folder must not sink thousands of good ones
+        return {"path": str(task), "reason": str(err)}
+
+
+def _path_names(task: Path, root: Path) -> Callable[[str], str] | None:
+    """Names as ``load(root)`` gives them, for runs loaded by ``load(task)``."""
     rel = task.relative_to(root).as_posix()
+    if rel == ".":
+        return None
     # load(task) names the run in `task` after the folder and the runs below it
     # relative to it; prefixing gives the names that load(root) gives.
     prefix = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+    return lambda old: prefix + old if old == task.name else f"{rel}/{old}"
 
-    def rename(old: str) -> str:
-        return prefix + old if old == task.name else f"{rel}/{old}"
 
-    try:
-        return load(task, rename=None if rel == "." else rename, **load_kwargs)
-    except RLExploreError as err:  # one bad folder must not sink thousands of good ones
-        return {"path": str(task), "reason": str(err)}
+def _compose(first: Callable[[str], str] | None, user: Any) -> Any:
+    """Apply the path naming, then the user's `rename` (a mapping or a function)."""
+    if first is None or user is None:
+        return user if first is None else first
+    if isinstance(user, Mapping):
+        return lambda old: user.get(first(old), first(old))
+    return lambda old: user(first(old))
 
 
 def _split(results: list) -> tuple[list, list[dict[str, str]]]:

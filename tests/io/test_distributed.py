@@ -96,6 +96,28 @@ def test_to_zarr_from_a_path_loads_run_directory_by_run_directory(log_tree, tmp_
     assert_same_runs(got, load(log_tree))
 
 
+def test_rename_applies_to_the_full_run_names(log_tree, cluster):
+    got = load_distributed(log_tree, client=cluster, rename={"sweep/lr1/seed0": "best"})
+    assert "best" in got[RUN].values and "sweep/lr1/seed1" in got[RUN].values
+    got = load_distributed(log_tree, client=cluster, rename=str.upper)
+    assert "SWEEP/LR2/SEED0/EVAL" in got[RUN].values
+
+
+def test_load_with_to_writes_zarr_run_directory_by_run_directory(log_tree, tmp_path):
+    got = rlx.load(log_tree, to=tmp_path / "runs.zarr")
+    assert rlx.lazy.is_lazy(got)
+    assert_same_runs(got, load(log_tree))
+
+
+def test_load_to_zarr_pass_load_options(log_tree, tmp_path):
+    from rlexplore.lazy import load_to_zarr
+
+    got = load_to_zarr(log_tree, tmp_path / "a.zarr", format="tensorboard", rename=str.upper)
+    assert "OTHER/GRPO" in got[RUN].values
+    files = sorted(str(p) for p in (log_tree / "other").rglob("events*"))
+    assert load_to_zarr(files, tmp_path / "b.zarr")[RUN].values.tolist() == ["grpo"]
+
+
 def test_concat_runs_fills_what_some_runs_lack():
     a = from_columns(["a"] * 3, ["m"] * 3, [0, 1, 2], [1.0, np.nan, 2.0], run_coords={"a": {"hp.lr": 0.1}})
     b = from_columns(["b"] * 2, ["n", "m"], [5, 6], [3.0, 4.0], [1.0, 2.0], run_coords={"b": {"hp.opt": "adam"}})
