@@ -128,8 +128,8 @@ class Follower:
             if self._refresh(unit, key):
                 changed = True
             results.append(self._results[key])
-        if len(self._results) != len(units):  # a run's files disappeared
-            keep = {_unit_key(u) for u in units}
+        keep = {_unit_key(u) for u in units}
+        if set(self._results) != keep:  # files gone, or a file now read as another format
             self._results = {k: v for k, v in self._results.items() if k in keep}
             changed = True
         if not changed and self.dataset is not None:
@@ -182,13 +182,21 @@ class Follower:
         return units, ignored, problems
 
     def _sniff(self, path: Path, problems: list[_base.FileEntry]) -> _base.Loader | None:
-        """The loader of `path`, decided once; a file not recognised yet is retried while it grows."""
+        """The loader of `path`, decided from its first 4 KB as a fresh load does.
+
+        Until a file has 4 KB its head can still change what it looks like (one JSON line
+        is a JSON file, two are JSONL), so it is sniffed again whenever it grew; after
+        that the head of an append-only file is fixed and the decision final.
+        """
         size = _base._size(path)
         known = self._sniffed.get(path)
-        if known is not None and (known[0] is not None or known[1] == size or known[1] >= _base.HEAD_BYTES):
+        if known is not None and (known[1] == size or known[1] >= _base.HEAD_BYTES):
             return _base.get_loader(known[0]) if known[0] else None
         loader = _api._sniff_file(path, self._fmt, problems, given=False)
-        self._sniffed[path] = (loader.name if loader else None, size)
+        name = loader.name if loader else None
+        if known is not None and known[0] != name:
+            self._tails.pop(path, None)  # read as another format so far: start over
+        self._sniffed[path] = (name, size)
         return loader
 
     # -- reading -------------------------------------------------------------------------
