@@ -6,7 +6,7 @@ runs and metrics keep their first-appearance order, **the later row wins** for a
 in ``report["build"]``) plus the restart rule of TensorBoard: within one run, a record
 whose step is lower than an earlier step of the same metric starts over from there and
 supersedes that metric's earlier records at or after its step; a SessionLog START
-supersedes the records of every metric at or after its step.
+with records before it supersedes the records of every metric at or after its step.
 
 It differs from ``from_columns`` in memory: each table is reduced to a dense
 (metric × step) block of its run as soon as it is read, and the blocks are copied one by
@@ -69,12 +69,13 @@ def superseded_mask(metric: np.ndarray, step: np.ndarray,
             hit = s[:-1] >= after
             if hit.any():
                 mask[idx[:-1][hit]] = True
-    starts = [(int(p), int(s)) for p, s in session_starts]
-    if len(starts) > 1:
-        # The first START opens the run; later ones are restarts (as in TensorBoard).
+    # A START with records before it is a restart (TensorBoard purges on a second START;
+    # tensorboardX's purge_step writes a single START in the resumed writer's file).
+    starts = [(int(p), int(s)) for p, s in session_starts if int(p) > 0]
+    if starts:
         if mask is None:
             mask = np.zeros(n, dtype=bool)
-        for pos, s in starts[1:]:
+        for pos, s in starts:
             mask[:pos] |= step[:pos] >= s
     if mask is not None and not mask.any():
         return None
@@ -82,31 +83,46 @@ def superseded_mask(metric: np.ndarray, step: np.ndarray,
 
 
 def launch_bounds(table: Table) -> list[int]:
-    """Record positions where a new launch starts (for ``restarts="split"``)."""
-    bounds = set(int(p) for p in table.launches if 0 < p < len(table))
-    bounds.update(int(p) for p, _ in table.session_starts[1:] if 0 < p < len(table))
+    """Record positions where a new launch starts (for ``restarts="split"``).
+
+    A new launch starts where a new writer process starts (``table.launches``), at a
+    SessionLog START with records before it, and where a metric's step goes below a step it
+    already had in the current launch.
+    """
+    given = set(int(p) for p in table.launches if 0 < p < len(table))
+    given.update(int(p) for p, _ in table.session_starts if 0 < p < len(table))
     metric, step = table.metric, table.step
     n = step.size
-    if n > 1 and not bool(np.all(step[1:] >= step[:-1])):
-        # restart candidates: a metric's step goes below its earlier maximum
-        order = np.argsort(metric, kind="stable")
-        m_sorted = metric[order]
-        cand = []
-        for idx in np.split(order, np.flatnonzero(np.diff(m_sorted)) + 1):
-            s = step[idx]
-            if s.size > 1:
-                back = s[1:] < np.maximum.accumulate(s)[:-1]
-                cand.extend(idx[1:][back].tolist())
-        start = 0
-        for p in sorted(set(cand) | bounds):
-            if p in bounds:
-                start = p
-                continue
-            # a new launch when this metric was already logged in the current one
-            if np.any(metric[start:p] == metric[p]):
-                bounds.add(p)
-                start = p
-    return sorted(bounds)
+    bounds: list[int] = []
+    start = 0
+    for nxt in sorted(given) + [n]:
+        # restarts inside [start, nxt)
+        while True:
+            p = _first_backward(metric[start:nxt], step[start:nxt])
+            if p is None:
+                break
+            start += p
+            bounds.append(start)
+        if nxt < n:
+            bounds.append(nxt)
+            start = nxt
+    return bounds
+
+
+def _first_backward(metric: np.ndarray, step: np.ndarray) -> int | None:
+    """First position whose step is below an earlier step of the same metric."""
+    if step.size < 2 or bool(np.all(step[1:] >= step[:-1])):
+        return None
+    order = np.argsort(metric, kind="stable")
+    best = None
+    for idx in np.split(order, np.flatnonzero(np.diff(metric[order])) + 1):
+        s = step[idx]
+        if s.size > 1:
+            back = np.flatnonzero(s[1:] < np.maximum.accumulate(s)[:-1])
+            if back.size:
+                p = int(idx[back[0] + 1])
+                best = p if best is None else min(best, p)
+    return best
 
 
 def split_table(table: Table, bounds: list[int]) -> list[Table]:

@@ -129,8 +129,8 @@ class Context:
     def run_name(self, run_dir: Path, root: Path, given_file: Path | None = None) -> str:
         """TensorBoard's convention: the run directory relative to the root.
 
-        The root itself is named after the file given (its stem) or after the root
-        directory's own name.
+        A file directly in the root is named by its stem (per-file formats pass it as
+        `given_file`); otherwise the root is named after its own directory name.
         """
         try:
             rel = os.path.relpath(run_dir, root)

@@ -240,7 +240,7 @@ class HFConsoleLoader(Loader):
                 m_idx.append(metrics(tb_name(key)))
                 st.append(step)
                 vals.append(x)
-        name = ctx.run_name(path.parent, unit.root, path if unit.given_file else None)
+        name = ctx.run_name(path.parent, unit.root, path)
         meta = {"source": str(path), "format": self.name}
         if not st:
             return [entry]

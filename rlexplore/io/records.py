@@ -137,7 +137,7 @@ def _is_whole(v: Any) -> bool:
 
 
 def _name_for(ctx: Context, unit: Unit, path: Path) -> str:
-    return ctx.run_name(path.parent, unit.root, path if unit.given_file else None)
+    return ctx.run_name(path.parent, unit.root, path)
 
 
 # --------------------------------------------------------------------------- JSONL
@@ -198,16 +198,15 @@ class JSONLLoader(Loader):
         if not lines:
             return False
         complete = lines[:-1] if not head.endswith(b"\n") and len(lines) > 1 else lines
-        for ln in complete[:3]:
+        parsed = []
+        for ln in complete[:6]:
             try:
-                rec = json.loads(ln.decode("utf-8"))
-            except ValueError:
-                return False
-            if not isinstance(rec, dict):
-                return False
-        try:
-            first = json.loads(complete[0].decode("utf-8"))
-        except ValueError:
+                parsed.append(json.loads(ln.decode("utf-8")))
+            except (ValueError, UnicodeDecodeError):
+                parsed.append(None)
+        first = parsed[0]
+        good = sum(isinstance(r, dict) for r in parsed)
+        if not isinstance(first, dict) or good * 2 < len(parsed):
             return False
         return any(to_number(v) is not None for _, v in _flatten(_unwrap(first))
                    if not isinstance(v, (dict, list)))
