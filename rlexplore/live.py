@@ -20,7 +20,9 @@ did not grow keep their reduced blocks.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from .io import records as _records
 from .io import tensorboard as _tb
 from .io import tfrecord
 
-__all__ = ["Follower"]
+__all__ = ["Follower", "Watch"]
 
 _STEP_KEY_WINDOW = 50  # records the JSONL loader looks at to choose the step key
 
@@ -116,6 +118,20 @@ class Follower:
     @property
     def bytes_read(self) -> int:
         return sum(t.bytes_read for t in self._tails.values())
+
+    def start(self, interval: float, on_change: Callable[[xr.Dataset], Any]) -> Watch:
+        """Poll every `interval` seconds and call ``on_change(dataset)`` after each change.
+
+        In Jupyter (and Voila) the polls run on the kernel's event loop, between cells,
+        so ``on_change`` may update widgets safely; without a running event loop they run
+        in a daemon thread. Errors while reading are kept in ``watch.errors`` (the last
+        ten) and following goes on. Returns the :class:`Watch`; ``watch.stop()`` ends it.
+        """
+        if not interval > 0:
+            raise RLExploreError(f"interval must be a positive number of seconds, got {interval!r}")
+        watch = Watch(self, float(interval), on_change)
+        watch.begin()
+        return watch
 
     def poll(self) -> bool:
         """Read what was appended since the last poll; return True when the data changed."""
@@ -232,6 +248,69 @@ class Follower:
         # the reader reads to the end of the file, which may have grown since `size`
         tail.bytes_read += max(size, tail.offset) - before
         return consumed > 0
+
+
+class Watch:
+    """A running :meth:`Follower.start`: polls on a timer until :meth:`stop`."""
+
+    def __init__(self, follower: Follower, interval: float, on_change: Callable[[xr.Dataset], Any]) -> None:
+        self.follower, self.interval, self.on_change = follower, interval, on_change
+        self.errors: list[str] = []
+        self.running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: Any = None
+        self._stop = threading.Event()
+
+    def begin(self) -> None:
+        self.running = True
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = _kernel_loop()
+        if self._loop is not None:
+            self._handle = self._loop.call_later(self.interval, self._tick)
+        else:
+            threading.Thread(target=self._run_thread, name="rlexplore-follow", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop polling (a poll under way finishes)."""
+        self.running = False
+        self._stop.set()
+        if self._handle is not None:
+            self._handle.cancel()
+
+    def step(self) -> bool:
+        """One poll now; True when the data changed (and `on_change` was called)."""
+        try:
+            if self.follower.poll():
+                self.on_change(self.follower.dataset)
+                return True
+        except Exception as err:  # noqa: BLE001 - a bad poll must not end following
+            self.errors = (self.errors + [f"{type(err).__name__}: {err}"])[-10:]
+        return False
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        self.step()
+        if self.running:
+            self._handle = self._loop.call_later(self.interval, self._tick)
+
+    def _run_thread(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.step()
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of a running IPython kernel, when there is one (cells run outside it)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    loop = getattr(getattr(kernel, "io_loop", None), "asyncio_loop", None)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 def _read_events(path: Path, tail: _Tail) -> int:

@@ -144,3 +144,50 @@ def test_poll_without_news_keeps_the_same_dataset(tmp_path):
 def test_missing_source_is_a_clear_error(tmp_path):
     with pytest.raises(rlx.RLExploreError, match="no such file or directory"):
         Follower(tmp_path / "nope")
+
+
+def write_jsonl(path, steps):
+    with open(path, "a") as out:
+        for step in steps:
+            out.write(json.dumps({"step": step, "loss": 1.0 / (step + 1)}) + "\n")
+
+
+def test_start_polls_on_the_running_event_loop(tmp_path):
+    import asyncio
+
+    write_jsonl(tmp_path / "run.jsonl", range(3))
+    seen = []
+
+    async def follow():
+        watch = Follower(tmp_path).start(0.02, lambda ds: seen.append(ds.sizes["step"]))
+        await asyncio.sleep(0.1)
+        write_jsonl(tmp_path / "run.jsonl", range(3, 8))
+        await asyncio.sleep(0.1)
+        watch.stop()
+        return watch
+
+    watch = asyncio.run(follow())
+    assert seen == [3, 8] and watch.errors == [] and not watch.running
+
+
+def test_start_without_an_event_loop_uses_a_thread_and_survives_errors(tmp_path):
+    write_jsonl(tmp_path / "run.jsonl", range(2))
+    seen = []
+
+    def on_change(ds):
+        seen.append(ds.sizes["step"])
+        if len(seen) == 1:
+            raise RuntimeError("a broken callback")
+
+    watch = Follower(tmp_path).start(0.02, on_change)
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    write_jsonl(tmp_path / "run.jsonl", range(2, 4))
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    watch.stop()
+    assert seen == [2, 4]
+    assert watch.errors == ["RuntimeError: a broken callback"]
+    with pytest.raises(rlx.RLExploreError, match="interval"):
+        Follower(tmp_path).start(0, print)
