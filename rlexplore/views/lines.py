@@ -1,0 +1,60 @@
+"""The one place where full-resolution data becomes the points a line receives.
+
+Every line the explorer draws (raw, smoothed, the overview) gets its ``x`` and ``y``
+from :func:`line_xy`. Smoothing, statistics and y ranges are computed on the
+full-resolution data before it; a pixel-bounded downsampler
+(:mod:`rlexplore.transforms.downsample`) plugs in here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def window(steps: np.ndarray, step_range: tuple[float, float] | None) -> slice:
+    """The slice of increasing `steps` that lies in ``[lo, hi]`` (all of it for None).
+
+    Examples
+    --------
+    >>> window(np.array([1.0, 2.0, 3.0, 4.0]), (2, 3.5))
+    slice(1, 3, None)
+    """
+    if step_range is None:
+        return slice(0, len(steps))
+    lo, hi = step_range
+    return slice(int(np.searchsorted(steps, lo, "left")), int(np.searchsorted(steps, hi, "right")))
+
+
+def line_xy(
+    steps: np.ndarray,
+    values: np.ndarray,
+    step_range: tuple[float, float] | None,
+    width_px: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``x`` and ``y`` arrays a line mark receives for one series.
+
+    Parameters
+    ----------
+    steps : numpy.ndarray
+        Increasing steps of the series' logged, finite points (full resolution).
+    values : numpy.ndarray
+        The values at `steps` (raw or smoothed, full resolution).
+    step_range : None or (lo, hi)
+        The visible step window; None for all steps.
+    width_px : int
+        The width of the panel's plotting area in pixels.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        float64 ``x`` and ``y`` (bqplot would send int64 as int32). Today every point in
+        range is kept; `width_px` is for the pixel-bounded downsampler.
+
+    Examples
+    --------
+    >>> x, y = line_xy(np.arange(5.0), np.arange(5.0) ** 2, (1, 3), 300)
+    >>> x.tolist(), y.tolist()
+    ([1.0, 2.0, 3.0], [1.0, 4.0, 9.0])
+    """
+    sel = window(steps, step_range)
+    return np.asarray(steps[sel], dtype=np.float64), np.asarray(values[sel], dtype=np.float64)

@@ -1,0 +1,97 @@
+"""Colours, sizes and the stylesheet of the explorer (light, dark, or following JupyterLab).
+
+The run palette is Okabe and Ito's colour-blind-safe set, without its black and yellow
+(unreadable on a dark or a light background): each run takes the colour of its position
+in the dataset, so it keeps its colour whatever else is hidden.
+"""
+
+from __future__ import annotations
+
+import re
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C8C8C")
+THEMES = ("auto", "light", "dark")
+RAW_OPACITY = 0.25
+PANEL_HEIGHT = "240px"
+OVERVIEW_HEIGHT = "72px"
+ROW_WIDTH_PX = 1200  # the assumed width of a row of panels; a panel's share is its pixel width
+MARKER_MAX_POINTS = 200  # a metric with at most this many points per run gets markers
+MARKER_SIZE = 24
+FIG_MARGIN = {"top": 8, "bottom": 32, "left": 56, "right": 16}
+DUAL_MARGIN_RIGHT = 56
+
+
+def run_color(index: int) -> str:
+    """The colour of the run at `index` in the dataset (cycling through :data:`PALETTE`)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def partner_color(color: str) -> str:
+    """A second colour, distinct from `color`: the right axis of a one-run dual panel."""
+    return PALETTE[1] if color != PALETTE[1] else PALETTE[0]
+
+
+def css_slug(name: str) -> str:
+    """`name` reduced to characters safe in a CSS class (``[A-Za-z0-9_-]``).
+
+    Examples
+    --------
+    >>> css_slug("REC-OneSide-NoIS (0.2)")
+    'REC-OneSide-NoIS-0-2'
+    """
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "x"
+
+
+_DARK = """
+  --jp-layout-color0: #111111; --jp-layout-color1: #1b1b1b; --jp-layout-color2: #2a2a2a;
+  --jp-border-color0: #555; --jp-border-color1: #444; --jp-border-color2: #333;
+  --jp-ui-font-color0: #ffffff; --jp-ui-font-color1: #e6e6e6; --jp-ui-font-color2: #b0b0b0;
+  --jp-content-font-color0: #ffffff; --jp-content-font-color1: #e6e6e6; --jp-content-font-color2: #b0b0b0;
+  --jp-widgets-color: #e6e6e6; --jp-widgets-label-color: #e6e6e6; --jp-widgets-readout-color: #e6e6e6;
+  --jp-widgets-input-color: #e6e6e6; --jp-widgets-input-background-color: #1b1b1b;
+  --jp-widgets-input-border-color: #555; --jp-widgets-slider-handle-background-color: #e6e6e6;
+  --jp-widgets-slider-active-handle-color: #aaa; --jp-widgets-slider-handle-border-color: #888;
+  background: #111111; color: #e6e6e6;"""
+
+_LIGHT = """
+  --jp-layout-color0: #ffffff; --jp-layout-color1: #ffffff; --jp-layout-color2: #eeeeee;
+  --jp-border-color0: #bdbdbd; --jp-border-color1: #bdbdbd; --jp-border-color2: #e0e0e0;
+  --jp-ui-font-color0: #000000; --jp-ui-font-color1: #212121; --jp-ui-font-color2: #616161;
+  --jp-content-font-color0: #000000; --jp-content-font-color1: #212121; --jp-content-font-color2: #616161;
+  --jp-widgets-color: #212121; --jp-widgets-label-color: #212121; --jp-widgets-readout-color: #212121;
+  --jp-widgets-input-color: #212121; --jp-widgets-input-background-color: #ffffff;
+  background: #ffffff; color: #212121;"""
+
+STYLESHEET = (
+    "<style>"
+    ".rlx-explorer { --bq-content-font-color: var(--jp-ui-font-color1, #212121);"
+    " --bq-axislabel-fill: var(--jp-ui-font-color1, #212121); --bq-mainheading-fill: var(--jp-ui-font-color1, #212121);"
+    " color: var(--jp-ui-font-color1, #212121); padding: 4px; }"
+    ".rlx-explorer.rlx-theme-dark {" + _DARK + "}"
+    ".rlx-explorer.rlx-theme-light {" + _LIGHT + "}"
+    ".rlx-explorer .rlx-title h3 { margin: 2px 0 6px 0; font-size: 15px; text-align: center; color: inherit; }"
+    ".rlx-explorer .rlx-panel { border: 1px solid var(--jp-border-color2, #e0e0e0); border-radius: 4px;"
+    " padding: 2px 4px; min-width: 0; background: var(--jp-layout-color0, transparent); }"
+    ".rlx-explorer .rlx-panel-head { align-items: center; min-height: 24px; }"
+    ".rlx-explorer .rlx-panel-title { flex: 1 1 auto; overflow: hidden; text-overflow: ellipsis;"
+    " white-space: nowrap; font-size: 12px; font-weight: 600; }"
+    ".rlx-explorer .rlx-tool-button { width: 26px; height: 22px; padding: 0; margin: 0 1px;"
+    " background: transparent; border: none; box-shadow: none; color: var(--jp-ui-font-color2, #616161); }"
+    ".rlx-explorer .rlx-tool-button.mod-active { color: var(--jp-brand-color1, #1976d2); }"
+    ".rlx-explorer .rlx-menu-box { border-top: 1px dashed var(--jp-border-color2, #e0e0e0); font-size: 12px; }"
+    ".rlx-explorer .rlx-readout, .rlx-explorer .rlx-axis-key { font-size: 11px; line-height: 1.3; min-height: 0; }"
+    ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; }"
+    ".rlx-explorer .rlx-legend-entry { width: auto; background: transparent; box-shadow: none; font-size: 12px; }"
+    ".rlx-explorer .rlx-section-header { width: auto; background: transparent; box-shadow: none;"
+    " font-weight: 600; text-align: left; color: var(--jp-ui-font-color1, #212121); }"
+    ".rlx-explorer .rlx-summary table { border-collapse: collapse; font-size: 12px; margin: 4px auto; }"
+    ".rlx-explorer .rlx-summary th, .rlx-explorer .rlx-summary td { padding: 1px 8px; text-align: right;"
+    " border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); }"
+    ".rlx-explorer .rlx-summary .rlx-name { text-align: left; }"
+    ".rlx-explorer .rlx-swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px;"
+    " border-radius: 2px; }"
+    ".rlx-explorer .rlx-status { font-size: 9px; opacity: 0.45; white-space: nowrap; overflow: hidden;"
+    " text-overflow: ellipsis; max-height: 1.4em; }"
+    ".rlx-explorer .rlx-error { color: #D55E00; font-size: 12px; }"
+    "</style>"
+)
