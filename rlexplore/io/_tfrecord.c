@@ -633,8 +633,8 @@ static Py_ssize_t scan(Parser *P, const uint8_t *buf, Py_ssize_t start, Py_ssize
     return pos;
 }
 
-static void reset_outputs(Parser *P) {
-    P->o_tag.len = P->o_step.len = P->o_val.len = P->o_wall.len = 0;
+static void reset_outputs(Parser *P, int keep) {
+    if (!keep) P->o_tag.len = P->o_step.len = P->o_val.len = P->o_wall.len = 0;
     P->o_extra.len = P->o_start.len = 0;
     memset(P->stats, 0, sizeof P->stats);
     P->fv_off = -1; P->fv_len = 0; P->oom = 0;
@@ -656,11 +656,12 @@ static PyObject *decode_str(const char *s, Py_ssize_t n) {
 }
 
 static PyObject *Parser_feed(Parser *P, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = { "buffer", "start", "final", NULL };
+    static char *kwlist[] = { "buffer", "start", "final", "keep", NULL };
     Py_buffer view;
     Py_ssize_t start = 0;
-    int final = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|np", kwlist, &view, &start, &final)) return NULL;
+    int final = 0, keep = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*|npp", kwlist, &view, &start, &final, &keep))
+        return NULL;
     if (start < 0 || start > view.len) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "start is outside the buffer");
@@ -672,7 +673,7 @@ static PyObject *Parser_feed(Parser *P, PyObject *args, PyObject *kw) {
         return NULL;
     }
     P->busy = 1;
-    reset_outputs(P);
+    reset_outputs(P, keep);
     Py_ssize_t end_pos;
     Py_BEGIN_ALLOW_THREADS
     end_pos = scan(P, (const uint8_t *)view.buf, start, view.len, final);
@@ -718,17 +719,43 @@ static PyObject *Parser_feed(Parser *P, PyObject *args, PyObject *kw) {
     if (P->fv_off >= 0) fv = decode_str(base + P->fv_off, P->fv_len);
     else { fv = Py_None; Py_INCREF(fv); }
     if (!fv) goto done;
-    result = Py_BuildValue("(nNNNNNNNNN)", end_pos, tags, bytes_of(&P->o_tag), bytes_of(&P->o_step),
-                           bytes_of(&P->o_val), bytes_of(&P->o_wall), stats, extras, starts, fv);
+    if (keep) {
+        buf_t empty = { NULL, 0, 0 };
+        result = Py_BuildValue("(nNNNNNNNNN)", end_pos, tags, bytes_of(&empty), bytes_of(&empty),
+                               bytes_of(&empty), bytes_of(&empty), stats, extras, starts, fv);
+    } else {
+        result = Py_BuildValue("(nNNNNNNNNN)", end_pos, tags, bytes_of(&P->o_tag),
+                               bytes_of(&P->o_step), bytes_of(&P->o_val), bytes_of(&P->o_wall),
+                               stats, extras, starts, fv);
+    }
     tags = extras = starts = stats = fv = NULL; /* stolen by N */
     if (result) P->n_reported = P->n_tags;
 done:
     Py_XDECREF(tags); Py_XDECREF(extras); Py_XDECREF(starts); Py_XDECREF(stats); Py_XDECREF(fv);
     /* keep capacity for the next chunk, but drop very large buffers */
-    if (P->o_step.cap > ((size_t)64 << 20)) free_outputs(P);
+    if (!keep && P->o_step.cap > ((size_t)64 << 20)) free_outputs(P);
     P->busy = 0;
     PyBuffer_Release(&view);
     return result;
+}
+
+/* Hand over the accumulated columns, one at a time, freeing each C buffer as it goes. */
+static PyObject *Parser_take(Parser *P, PyObject *noargs) {
+    (void)noargs;
+    if (P->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "EventParser used from two threads at once");
+        return NULL;
+    }
+    buf_t *bs[] = { &P->o_tag, &P->o_step, &P->o_val, &P->o_wall };
+    PyObject *out = PyTuple_New(4);
+    if (!out) return NULL;
+    for (int i = 0; i < 4; i++) {
+        PyObject *b = bytes_of(bs[i]);
+        if (!b) { Py_DECREF(out); return NULL; }
+        PyTuple_SET_ITEM(out, i, b);
+        free(bs[i]->data); bs[i]->data = NULL; bs[i]->len = bs[i]->cap = 0;
+    }
+    return out;
 }
 
 static PyObject *Parser_tag_kinds(Parser *P, PyObject *noargs) {
@@ -756,10 +783,15 @@ static PyObject *Parser_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
 
 static PyMethodDef Parser_methods[] = {
     {"feed", (PyCFunction)(void (*)(void))Parser_feed, METH_VARARGS | METH_KEYWORDS,
-     "feed(buffer, start=0, final=False) -> (end, new_tags, tag_ids, steps, values, "
-     "wall_times, stats, extras, session_starts, file_version)\n\n"
+     "feed(buffer, start=0, final=False, keep=False) -> (end, new_tags, tag_ids, steps,\n"
+     "values, wall_times, stats, extras, session_starts, file_version)\n\n"
      "Parse the complete records of buffer[start:]; `end` is the offset after the last\n"
-     "complete record. Column outputs are raw bytes (int32, int64, float64, float64)."},
+     "complete record. Column outputs are raw bytes (int32, int64, float64, float64).\n"
+     "With keep=True the columns accumulate in the parser (returned empty) until take();\n"
+     "session_starts then index the accumulated columns."},
+    {"take", (PyCFunction)Parser_take, METH_NOARGS,
+     "take() -> (tag_ids, steps, values, wall_times): the columns accumulated by\n"
+     "feed(..., keep=True) calls, as bytes; the parser's buffers are emptied."},
     {"tag_kinds", (PyCFunction)Parser_tag_kinds, METH_NOARGS,
      "Plugin kind of each interned tag (0 unknown, 1 scalars, 2 text, 3 hparams, 4 other)."},
     {NULL, NULL, 0, NULL}

@@ -122,6 +122,8 @@ def load(
         raise RLExploreError("rename must be a mapping {old: new} or a function old -> new")
     fmt_loader = None if format == "auto" else get_loader(format)
     units, ignored, problems = discover(source, fmt_loader)
+    if sum(u.size for u in units) > 64 << 20:
+        _tune_allocator()
     options = {"step_key": step_key, "logging_steps": logging_steps}
     total = sum(u.size for u in units)
     bar = _progress_bar(total, progress)
@@ -509,6 +511,32 @@ def _maybe_warn(entries: list[FileEntry]) -> None:
             RLExploreWarning,
             stacklevel=3,
         )
+
+
+_TUNED = False
+
+
+def _tune_allocator() -> None:
+    """Return large freed arrays to the system at once (glibc only, once per process).
+
+    glibc raises its mmap threshold after the first large free, so the many 10-100 MB
+    temporary arrays of a big load end up on the heap, whose freed space the process
+    keeps: the resident peak then doubles. A fixed 4 MiB threshold (as with
+    ``MALLOC_MMAP_THRESHOLD_``) keeps the peak near the final Dataset's size. Set
+    ``RLEXPLORE_NO_MALLOPT=1`` to leave the allocator alone.
+    """
+    global _TUNED
+    if _TUNED or not sys.platform.startswith("linux") or os.environ.get("RLEXPLORE_NO_MALLOPT") \
+            or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    _TUNED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _progress_bar(total: int, progress: bool | None):

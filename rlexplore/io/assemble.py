@@ -170,36 +170,42 @@ def reduce_table(table: Table, *, restarts: bool = True) -> Block:
     np.minimum.at(first, metric, np.arange(n, dtype=np.int64))
     present = np.flatnonzero(first < n)
     present = present[np.argsort(first[present], kind="stable")]
+    del first
     remap = np.full(n_tags, -1, dtype=np.int64)
     remap[present] = np.arange(present.size)
-    metric_codes = remap[metric]
-    steps, step_codes = _unique_inverse(step)
+    steps, step_codes, last_of_step = _unique_inverse(step)
     n_m, n_s = present.size, steps.size
-    cell = metric_codes * n_s + step_codes
-    del metric_codes
-    last = np.full(n_m * n_s, -1, dtype=np.int64)
-    rows = np.arange(n, dtype=np.int64)
-    np.maximum.at(last, cell, rows)
-    del cell
-    logged = last >= 0
-    n_logged = int(np.count_nonzero(logged))
+    cell = remap[metric]
+    cell *= n_s
+    cell += step_codes
+    seen = np.zeros(n_m * n_s, dtype=bool)
+    seen[cell] = True
+    n_logged = int(np.count_nonzero(seen))
     grid = np.full(n_m * n_s, np.nan)
-    picked = value[last[logged]]
-    grid[logged] = picked
-    has_nan = bool(np.isnan(picked).any())
-    del picked, last
+    if n_logged == n:  # no repeated cell: a plain scatter is exact
+        grid[cell] = value
+        has_nan = bool(np.isnan(value).any())
+    else:  # the later row wins
+        last = np.full(n_m * n_s, -1, dtype=np.int64)
+        np.maximum.at(last, cell, np.arange(n, dtype=np.int64))
+        picked = value[last[seen]]
+        grid[seen] = picked
+        has_nan = bool(np.isnan(picked).any())
+        del last, picked
+    del cell
     wall_grid = wall_set = None
     if wall is not None:
-        last_s = np.full(n_s, -1, dtype=np.int64)
-        np.maximum.at(last_s, step_codes, rows)
-        wall_set = last_s >= 0
+        if last_of_step is None:
+            last_of_step = np.full(n_s, -1, dtype=np.int64)
+            np.maximum.at(last_of_step, step_codes, np.arange(n, dtype=np.int64))
+        wall_set = last_of_step >= 0
         wall_grid = np.full(n_s, np.nan)
-        wall_grid[wall_set] = wall[last_s[wall_set]]
+        wall_grid[wall_set] = wall[last_of_step[wall_set]]
     return Block(
         metrics=[table.metrics[i] for i in present],
         steps=steps,
         values=grid.reshape(n_m, n_s),
-        logged=logged.reshape(n_m, n_s) if has_nan else None,
+        logged=seen.reshape(n_m, n_s) if has_nan else None,
         wall=wall_grid,
         wall_set=wall_set,
         points=n,
@@ -207,14 +213,19 @@ def reduce_table(table: Table, *, restarts: bool = True) -> Block:
     )
 
 
-def _unique_inverse(step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unique_inverse(step: np.ndarray):
+    """Sorted unique steps, each row's index in them, and (when the steps are already
+    sorted) the last row of each step."""
     if step.size and bool(np.all(step[1:] >= step[:-1])):
         new = np.empty(step.size, dtype=bool)
         new[:1] = True
         np.not_equal(step[1:], step[:-1], out=new[1:])
-        return step[new], np.cumsum(new) - 1
+        codes = np.cumsum(new, dtype=np.int64)
+        codes -= 1
+        last = np.flatnonzero(np.append(new[1:], True))
+        return step[new], codes, last
     steps, inv = np.unique(step, return_inverse=True)
-    return steps, inv.reshape(-1)
+    return steps, inv.reshape(-1), None
 
 
 def merge_blocks(a: Block, b: Block) -> Block:

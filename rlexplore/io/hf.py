@@ -192,7 +192,7 @@ class HFConsoleLoader(Loader):
     priority = 80
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        if head.lstrip()[:1] in (b"{", b"["):
+        if head.lstrip()[:2] in (b'{"', b"[{", b"[") or head.lstrip()[:1] == b"[":
             return False  # JSON, not a console log
         text = _text_head(path, head)
         if text is None:

@@ -74,12 +74,14 @@ class TensorBoardLoader(Loader):
             entry = FileEntry(str(path), self.name)
             entries.append(entry)
             try:
-                cols = tfrecord.read_event_file(str(path), parser, on_bytes=ctx.progress)
+                cols = tfrecord.read_event_file(str(path), parser, on_bytes=ctx.progress,
+                                                keep=True)
             except OSError as err:
                 entry.skip(f"unreadable file ({err.strerror or err})")
+                parts.append(tfrecord.EventColumns())
                 continue
             tags.extend(cols.tags)
-            entry.points = int(cols.step.size)
+            entry.points = int(cols.stats.get("points", 0))
             for key, why in _SKIP_REASONS.items():
                 entry.skip(why, cols.stats.get(key, 0))
             if cols.stats.get("truncated_bytes"):
@@ -91,7 +93,8 @@ class TensorBoardLoader(Loader):
                 entry.note("no scalars")
             _collect_hparams(cols, tags, hparams, entry)
             parts.append(cols)
-        n = sum(int(c.step.size) for c in parts)
+        metric, step, value, wall = tfrecord.take_columns(parser)
+        n = int(step.size)
         meta = {"source": str(run_dir), "format": self.name, **hparam_coords(hparams)}
         if n == 0:
             if hparams:
@@ -101,26 +104,19 @@ class TensorBoardLoader(Loader):
         files, launches, starts = [], [], []
         offset = 0
         prev_launch = None
-        nonempty = [(c, e, p) for c, e, p in zip(parts, entries, unit.paths) if c.step.size]
-        for cols, entry, path in nonempty:
-            files.append((entry, offset, offset + int(cols.step.size)))
+        for cols, entry, path in zip(parts, entries, unit.paths):
+            k = entry.points
+            starts.extend(cols.session_starts)  # already index the accumulated columns
+            if not k:
+                continue
+            files.append((entry, offset, offset + k))
             key = launch_key(path)
             if prev_launch is not None and key != prev_launch:
                 launches.append(offset)
             prev_launch = key
-            starts.extend((offset + p, s) for p, s in cols.session_starts)
-            offset += int(cols.step.size)
+            offset += k
             entry.runs.append(name)
-        if len(nonempty) == 1:
-            c = nonempty[0][0]
-            metric, step, value, wall = c.tag, c.step, c.value, c.wall_time
-        else:
-            metric = np.concatenate([c.tag for c, _, _ in nonempty])
-            step = np.concatenate([c.step for c, _, _ in nonempty])
-            value = np.concatenate([c.value for c, _, _ in nonempty])
-            wall = np.concatenate([c.wall_time for c, _, _ in nonempty])
         parts.clear()
-        nonempty.clear()
         table = Table(
             key=(self.name, str(run_dir.resolve())), name=name, metrics=tags, metric=metric,
             step=step, value=value, wall_time=wall, meta=meta, alt=f" ({self.name})", files=files,

@@ -288,6 +288,7 @@ class PyEventParser:
         self._kinds: list[int] = []
         self._reported = 0
         self._in_corrupt = False
+        self._kept: list[list] = [[], [], [], []]
 
     def tag_kinds(self) -> list[int]:
         return list(self._kinds)
@@ -300,12 +301,22 @@ class PyEventParser:
             self._kinds.append(KIND_UNKNOWN)
         return t
 
-    def feed(self, buffer: Any, start: int = 0, final: bool = False) -> tuple:
+    def take(self) -> tuple[bytes, bytes, bytes, bytes]:
+        k = self._kept
+        out = (np.array(k[0], dtype=np.int32).tobytes(), np.array(k[1], dtype=np.int64).tobytes(),
+               np.array(k[2], dtype=np.float64).tobytes(),
+               np.array(k[3], dtype=np.float64).tobytes())
+        self._kept = [[], [], [], []]
+        return out
+
+    def feed(self, buffer: Any, start: int = 0, final: bool = False, keep: bool = False) -> tuple:
         buf = bytes(buffer)
         n = len(buf)
         if start < 0 or start > n:
             raise ValueError("start is outside the buffer")
         out = _PyOut()
+        if keep:
+            out.tag, out.step, out.value, out.wall = self._kept
         st = out.stats
         pos = start
         while pos < n:
@@ -352,6 +363,8 @@ class PyEventParser:
             self._in_corrupt = False
         new_tags = [t.decode("utf-8", "replace") for t in self._tags[self._reported:]]
         self._reported = len(self._tags)
+        if keep:
+            return (pos, new_tags, b"", b"", b"", b"", st, out.extras, out.starts, out.fv)
         return (
             pos,
             new_tags,
@@ -514,6 +527,7 @@ def read_event_file(
     final: bool = True,
     chunk_bytes: int = CHUNK_BYTES,
     on_bytes: Callable[[int], None] | None = None,
+    keep: bool = False,
 ) -> EventColumns:
     """Read the complete records of an event file from byte offset `start`.
 
@@ -533,6 +547,10 @@ def read_event_file(
         Read size; memory use is about this plus the decoded columns.
     on_bytes : callable, optional
         Called with the number of bytes consumed, for progress bars.
+    keep : bool
+        Leave the columns accumulating in `parser` (several files of one run, without
+        copies); get them with :func:`take_columns`. ``session_starts`` then index the
+        accumulated columns.
 
     Returns
     -------
@@ -556,9 +574,9 @@ def read_event_file(
             filled += n
             if not eof and filled < len(buf):
                 continue
-            res = parser.feed(memoryview(buf)[:filled], 0, eof and final)
+            res = parser.feed(memoryview(buf)[:filled], 0, eof and final, keep)
             end, new_tags, tags_b, steps_b, vals_b, walls_b, stats, extras, starts, fv = res
-            n_before = sum(len(p[1]) for p in parts) // 8
+            n_before = 0 if keep else sum(len(p[1]) for p in parts) // 8
             out.tags.extend(new_tags)
             if steps_b:
                 parts.append((tags_b, steps_b, vals_b, walls_b))
@@ -586,6 +604,13 @@ def read_event_file(
         out.value = _join(parts, 2, np.float64)
         out.wall_time = _join(parts, 3, np.float64)
     return out
+
+
+def take_columns(parser: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (tag, step, value, wall_time) columns accumulated with ``keep=True``."""
+    t, s, v, w = parser.take()
+    return (np.frombuffer(t, dtype=np.int32), np.frombuffer(s, dtype=np.int64),
+            np.frombuffer(v, dtype=np.float64), np.frombuffer(w, dtype=np.float64))
 
 
 def _join(parts: list[tuple], i: int, dtype: Any) -> np.ndarray:
