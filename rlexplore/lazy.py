@@ -104,6 +104,69 @@ def load_to_zarr(source: Any, store: str | Path, **load_kwargs: Any) -> xr.Datas
     return to_zarr(load(source, **load_kwargs), store)
 
 
+class SeriesRows:
+    """A (run, metric, step) DataArray read one series at a time, each read once.
+
+    ``rows[r, m]`` is series ``(r, m)`` as a float64 array and ``rows[r, m, idx]`` a
+    selection of it, as with a numpy array. In memory, these are views; backed by dask,
+    only the series asked for are computed (and cached), so a view of 10 runs of a
+    1,000-run sweep reads 10 runs.
+
+    Examples
+    --------
+    >>> import rlexplore as rlx
+    >>> rows = SeriesRows(rlx.demo("methods")["value"])
+    >>> rows[0, 1, [0, 1]].round(4).tolist(), rows.shape
+    ([0.0003, 0.0008], (3, 4, 4000))
+    """
+
+    def __init__(self, var: xr.DataArray) -> None:
+        self.lazy = var.chunks is not None
+        self._var = var
+        self._array = None if self.lazy else np.asarray(var.values, dtype=np.float64)
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self.shape = tuple(var.shape)
+
+    def row(self, r: int, m: int) -> np.ndarray:
+        """Series ``(r, m)`` at full resolution."""
+        if self._array is not None:
+            return self._array[r, m]
+        if (r, m) not in self._cache:
+            self._cache[(r, m)] = np.asarray(self._var[r, m].values, dtype=np.float64)
+        return self._cache[(r, m)]
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        row = self.row(int(key[0]), int(key[1]))
+        return row[key[2]] if len(key) > 2 else row
+
+
+class SmoothedRows(SeriesRows):
+    """:class:`SeriesRows` smoothed with :func:`rlexplore.smooth`, one series when asked.
+
+    Examples
+    --------
+    >>> import rlexplore as rlx
+    >>> raw = SeriesRows(rlx.demo("methods")["value"])
+    >>> smoothed = SmoothedRows(raw, "ema", 0.9)
+    >>> bool(np.allclose(smoothed[2, 3], rlx.smooth(raw[2, 3], "ema", weight=0.9)))
+    True
+    """
+
+    def __init__(self, rows: SeriesRows, method: str, weight: float) -> None:
+        from .transforms import check_weight
+
+        self._rows, self._method, self._weight = rows, method, check_weight(weight)
+        self.lazy, self.shape = rows.lazy, rows.shape
+        self._cache = {}
+
+    def row(self, r: int, m: int) -> np.ndarray:
+        from .transforms import smooth
+
+        if (r, m) not in self._cache:
+            self._cache[(r, m)] = smooth(self._rows.row(r, m), self._method, weight=self._weight)
+        return self._cache[(r, m)]
+
+
 def _datasets(source: Any, load_kwargs: dict[str, Any]) -> Iterable[xr.Dataset]:
     if isinstance(source, xr.Dataset):
         return [source]

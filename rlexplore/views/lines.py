@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..transforms.downsample import arg_downsample
+
 
 def window(steps: np.ndarray, step_range: tuple[float, float] | None) -> slice:
     """The slice of increasing `steps` that lies in ``[lo, hi]`` (all of it for None).
@@ -47,14 +49,24 @@ def line_xy(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        float64 ``x`` and ``y`` (bqplot would send int64 as int32). Today every point in
-        range is kept; `width_px` is for the pixel-bounded downsampler.
+        float64 ``x`` and ``y`` (bqplot would send int64 as int32): the points in range,
+        at most ``4 * width_px`` of them, chosen by M4 (each pixel column's first, last,
+        minimum and maximum; :func:`rlexplore.transforms.downsample.arg_downsample`), so
+        no spike is hidden and a narrow range keeps every point.
 
     Examples
     --------
     >>> x, y = line_xy(np.arange(5.0), np.arange(5.0) ** 2, (1, 3), 300)
     >>> x.tolist(), y.tolist()
     ([1.0, 2.0, 3.0], [1.0, 4.0, 9.0])
+    >>> spike = np.zeros(100_000); spike[54_321] = 7.0
+    >>> x, y = line_xy(np.arange(100_000.0), spike, None, 200)
+    >>> len(x) <= 800, float(y.max())
+    (True, 7.0)
     """
-    sel = window(steps, step_range)
-    return np.asarray(steps[sel], dtype=np.float64), np.asarray(values[sel], dtype=np.float64)
+    steps, values = np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    if steps.size == 0:
+        return steps, values
+    x_range = step_range if step_range is not None else (steps[0], steps[-1])
+    idx = arg_downsample(steps, values, width_px, x_range=x_range, neighbours=False)
+    return steps[idx], values[idx]

@@ -13,11 +13,12 @@ import pandas as pd
 import xarray as xr
 
 from ..dataset import METRIC, RUN, STEP, VALUE, validate
-from ..transforms import smooth
+from ..lazy import SeriesRows, SmoothedRows
 from .lines import window
 
 Series = tuple[np.ndarray, np.ndarray]
 SMOOTH_CACHE_SIZE = 8
+POINT_COUNT_SAMPLE = 16  # runs read to decide on markers when the data is lazy
 STATS = ("last", "min", "max", "mean")
 
 
@@ -29,7 +30,10 @@ class SeriesStore:
         self.runs: tuple[str, ...] = tuple(ds[RUN].values.tolist())
         self.metrics: tuple[str, ...] = tuple(ds[METRIC].values.tolist())
         self.steps = np.asarray(ds[STEP].values, dtype=np.float64)
-        self.values = np.asarray(ds[VALUE].values, dtype=np.float64)
+        # Indexed like an array; each series is read (computed, when dask-backed) and
+        # smoothed only when a panel asks for it, so a view of a few runs of a big sweep
+        # never loads the sweep.
+        self.values = SeriesRows(ds[VALUE])
         self._run = {r: i for i, r in enumerate(self.runs)}
         self._metric = {m: i for i, m in enumerate(self.metrics)}
         self._index: dict[tuple[str, str], np.ndarray] = {}
@@ -67,15 +71,16 @@ class SeriesStore:
         return self.raw(run, metric) if kind == "raw" else self.smoothed(run, metric, method, weight)
 
     def point_count(self, metric: str) -> int:
-        """The most points any run logged for `metric`."""
-        return max((self.index(r, metric).size for r in self.runs), default=0)
+        """The most points any run logged for `metric` (of the first 16 runs, when lazy)."""
+        runs = self.runs[:POINT_COUNT_SAMPLE] if self.values.lazy else self.runs
+        return max((self.index(r, metric).size for r in runs), default=0)
 
-    def _smooth_all(self, method: str, weight: float) -> np.ndarray:
+    def _smooth_all(self, method: str, weight: float) -> SmoothedRows:
         key = (method, round(float(weight), 9))
         if key in self._smoothed:
             self._smoothed.move_to_end(key)
             return self._smoothed[key]
-        out = smooth(self.values, method, weight=weight)
+        out = SmoothedRows(self.values, method, weight)
         self._smoothed[key] = out
         while len(self._smoothed) > SMOOTH_CACHE_SIZE:
             self._smoothed.popitem(last=False)
