@@ -22,7 +22,7 @@ MARGIN = {"top": 4, "bottom": 22, "left": 56, "right": 16}
 class Overview:
     """A thin figure of the first panel's first metric (smoothed), with :attr:`brush`."""
 
-    def __init__(self, store: SeriesStore, colors: dict[str, str], label: str) -> None:
+    def __init__(self, store: SeriesStore, colors: dict[str, str], label: str = "") -> None:
         self._store, self._colors = store, colors
         lo, hi = store.extent
         self.scale = bq.LinearScale(min=lo, max=hi)
@@ -31,7 +31,8 @@ class Overview:
                                      scales={"x": self.scale, "y": self._y}, enable_hover=False)
                        for run in store.runs}
         self.brush = bq.interacts.BrushIntervalSelector(scale=self.scale)
-        axis = bq.Axis(scale=self.scale, label=label, grid_lines="none")
+        self.label = label  # the x axis' name; not drawn (no room in the strip: the panels show it)
+        axis = bq.Axis(scale=self.scale, grid_lines="none")
         self.figure = bq.Figure(marks=[], axes=[axis], interaction=self.brush, fig_margin=MARGIN,
                                 padding_y=0.05, display_toolbar=False, min_aspect_ratio=0.001,
                                 layout=Layout(width="auto", height=OVERVIEW_HEIGHT, min_width="0"))
