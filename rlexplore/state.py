@@ -28,10 +28,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
-from traitlets import Float, HasTraits, TraitError, Tuple, Unicode, validate
+from traitlets import Bool, Float, HasTraits, TraitError, Tuple, Unicode, validate
 from traitlets import Any as AnyTrait
 
 from .errors import RLExploreError
+from .transforms.groups import BANDS, CENTERS
 from .transforms.smoothing import MAX_WEIGHT, METHODS
 
 PanelKey = Union[str, tuple[str, str]]
@@ -108,6 +109,16 @@ class ExplorerState(HasTraits):
         percentile of what is shown; kept first; drawn full width.
     hover_step : None or float
         The step under the cursor: a vertical rule and a readout in every panel.
+    x_axis : str
+        ``"step"``, ``"wall_time"``, ``"relative_time"`` or a monotone metric; then
+        ``step_range`` and ``hover_step`` are on that axis.
+    group_by, group_pattern : str
+        Group runs by a run coordinate or a regular expression on names (``""``: no
+        grouping); the "runs" of the explorer are then the groups.
+    group_center, group_band : str
+        ``"mean"`` or ``"median"``; ``"std"``, ``"sem"``, ``"minmax"``, ``"quantile"`` or ``"none"``.
+    following : bool
+        Whether an explorer opened with ``Explorer.follow`` polls its logs.
     """
 
     runs = Tuple(read_only=True)
@@ -123,6 +134,12 @@ class ExplorerState(HasTraits):
     pinned = AnyTrait(())
     expanded = AnyTrait(())
     hover_step = Float(None, allow_none=True)
+    x_axis = Unicode("step")
+    group_by = Unicode("")
+    group_pattern = Unicode("")
+    group_center = Unicode("mean")
+    group_band = Unicode("std")
+    following = Bool(False)
 
     def __init__(self, runs: Sequence[str], available_metrics: Sequence[str], **traits: Any) -> None:
         super().__init__()
@@ -225,6 +242,22 @@ class ExplorerState(HasTraits):
     @validate("log_scale", "ignore_outliers", "pinned", "expanded")
     def _validate_panel_options(self, proposal):
         return tuple(dict.fromkeys(_keys(proposal["value"])))
+
+    @validate("group_center", "group_band")
+    def _validate_group_options(self, proposal):
+        name, value = proposal["trait"].name, proposal["value"]
+        options = CENTERS if name == "group_center" else BANDS
+        if value not in options:
+            raise StateError(f"unknown {name} {value!r}; expected one of {options}")
+        return value
+
+    @validate("group_pattern")
+    def _validate_group_pattern(self, proposal):
+        try:
+            re.compile(proposal["value"])
+        except re.error as exc:
+            raise StateError(f"group_pattern is not a valid regular expression ({exc}): {proposal['value']!r}") from None
+        return proposal["value"]
 
     @validate("hover_step")
     def _validate_hover_step(self, proposal):

@@ -60,11 +60,12 @@ from ipywidgets import HTML, Layout, Output, VBox
 
 from ..errors import RLExploreError
 from ..state import ExplorerState, StateError, panel_key, panel_label
+from . import extensions
 from .controls import TOOLS, Controls
 from .layout import PanelGrid
 from .overview import Overview
 from .panel import MetricPanel, PanelView
-from .series import SeriesStore
+from .datasource import ViewStore
 from .status import status_html, write_state_file
 from .summary import summary_html
 from .theme import ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
@@ -101,6 +102,14 @@ class Explorer:
         Markers on the smoothed lines. Default: for metrics with few points (evaluations).
     theme : {"auto", "light", "dark"}, default "auto"
         ``"auto"`` follows JupyterLab's theme.
+    x : str, default "step"
+        The x axis: ``"step"``, ``"wall_time"``, ``"relative_time"`` or a metric that
+        never decreases (consumed tokens, epoch); switchable in the controls.
+    group_by, group_pattern : str, optional
+        Draw groups of runs (by a run coordinate, or a regular expression removed from
+        run names, such as ``"[-_]seed[0-9]+"``) as a center line with a band.
+    group_center, group_band : str
+        ``"mean"`` or ``"median"``; ``"std"``, ``"sem"``, ``"minmax"``, ``"quantile"`` or ``"none"``.
 
     Examples
     --------
@@ -117,12 +126,17 @@ class Explorer:
     def __init__(self, ds: xr.Dataset, metrics=None, runs=None, *, smoothing: float = 0.6, columns: int = 4,
                  smoothing_method: str = "ema", run_filter: str = "", step_range=None, title: str | None = None,
                  labels: dict[str, str] | None = None, sections: bool | None = None, markers: bool | None = None,
-                 theme: str = "auto") -> None:
-        self._store = SeriesStore(ds)
+                 theme: str = "auto", x: str = "step", group_by: str = "", group_pattern: str = "",
+                 group_center: str = "mean", group_band: str = "std") -> None:
+        self._ds = ds
+        self._store = ViewStore(ds, x=x, group_by=group_by, group_pattern=group_pattern, center=group_center,
+                                band=group_band)
         self.columns = _check_columns(columns)
         traits: dict[str, Any] = dict(smoothing=smoothing, smoothing_method=smoothing_method,
                                       run_filter=run_filter, step_range=step_range)
         traits.update({k: v for k, v in (("metrics", metrics), ("visible_runs", runs)) if v is not None})
+        traits.update(x_axis=x, group_by=group_by, group_pattern=group_pattern, group_center=group_center,
+                      group_band=group_band)
         self.state = ExplorerState(self._store.runs, self._store.metrics, **traits)
         self.labels, self._markers, self._theme = dict(labels or {}), markers, _check_theme(theme)
         self.colors = {run: run_color(i) for i, run in enumerate(self._store.runs)}
@@ -143,6 +157,7 @@ class Explorer:
         self.state.observe(self._on_state)
         self._sync_panels()
         self._render()
+        extensions.install(self)
 
     # -- public ------------------------------------------------------------------------
     @property
@@ -204,6 +219,35 @@ class Explorer:
         for p in self._panels.values():
             p.close()
         self.widget.close()
+
+    @classmethod
+    def follow(cls, source, interval: float = 5.0, **kwargs) -> Explorer:
+        """Open the explorer on a training job's logs and append new points as they are written.
+
+        Only the new bytes of event and JSONL files are read every `interval` seconds; new
+        runs and metrics appear; brush, toggles and smoothing stay. ``ex.state.following =
+        False`` pauses. `kwargs` go to :class:`Explorer`.
+        """
+        from ..live import Follower
+
+        follower = Follower(source)
+        if not follower.poll():
+            raise RLExploreError(f"{source}: no scalar logged yet; try again once the job has written some")
+        ex = cls(follower.dataset, **kwargs)
+        extensions.follow(ex, follower, interval)
+        return ex
+
+    def set_data(self, ds: xr.Dataset) -> None:
+        """Show `ds` (for instance more points of the same runs), keeping what the person chose."""
+        extensions.swap_data(self, ds)
+
+    def to_matplotlib(self, **kwargs):
+        """A static matplotlib figure of the current view, for papers (needs ``rlexplore[plot]``)."""
+        return extensions.figure(self, **kwargs)
+
+    def export(self, kind: str = "CSV") -> bytes:
+        """The data in view (every point) as ``"CSV"`` or ``"netCDF"``, or the view as ``"PNG"`` or ``"SVG"``."""
+        return extensions.export_bytes(self, kind)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

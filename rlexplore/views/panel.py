@@ -19,6 +19,7 @@ import pandas as pd
 from ipywidgets import HTML, Layout, VBox
 
 from ..state import PanelKey, panel_label, panel_metrics
+from .extensions import band_marks
 from .lines import line_xy, window
 from .series import SeriesStore
 from .theme import (
@@ -140,7 +141,8 @@ class MetricPanel:
         in, ``scales_first=False`` sends the (smaller) windowed data before the y range, so
         the browser never redraws the old, longer lines on a new scale.
         """
-        marks = [self._mark(k) for k in self._keys(view.shown)] + ([self.rule] if view.hover_step is not None else [])
+        marks = band_marks(self, view) + [self._mark(k) for k in self._keys(view.shown)]
+        marks += [self.rule] if view.hover_step is not None else []
         if marks != list(self.figure.marks):
             self.figure.marks = marks
         self._set_mode("log" if view.log else "linear")

@@ -1,0 +1,128 @@
+"""The explorer's x axis switch, groups as bands, new data (live follow) and export."""
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import rlexplore as rlx
+from rlexplore.io import load
+
+
+def seeds():
+    ds = rlx.demo("methods").isel(step=slice(0, 400))
+    parts = [ds.assign_coords(run=[f"{r}-seed{i}" for r in ds.run.values]) for i in range(3)]
+    out = xr.concat(parts, "run")
+    out["value"] = out["value"] + np.repeat(np.arange(3.0), 3)[:, None, None] * 0.01
+    return out
+
+
+def brush(ex, lo, hi):
+    """Brush a panel the way the browser does."""
+    b = ex.panels[0].brush
+    b.brushing = True
+    b.selected = np.array([lo, hi])
+    b.brushing = False
+
+
+def test_x_axis_switch_moves_lines_brush_and_summary(methods):
+    methods.state.step_range = (100, 200)
+    methods._extras.x_axis.set_state({"index": 2})  # the dropdown, as the browser sets it
+    assert methods.state.x_axis == "relative_time" and methods.state.step_range is None
+    panel = methods.panel("actor/kl_loss")
+    assert panel.x_axis.label == "time since start (s)"
+    drawn = panel.drawn()
+    assert drawn["step"].min() == 0.0 and drawn["step"].max() > 100_000  # seconds, not steps
+    brush(methods, 0.0, 3600.0)  # the first hour
+    assert methods.state.step_range == (0.0, 3600.0)
+    assert (methods.panel("actor/kl_loss").drawn()["step"] <= 3600.0).all()
+    summary = methods.summary()
+    wall = methods._ds.wall_time.sel(run="GRPO")
+    in_hour = (wall - wall.min()) <= 3600.0
+    expect = methods._ds.value.sel(run="GRPO", metric="actor/kl_loss").where(in_hour).max()
+    assert summary.loc[("GRPO", "actor/kl_loss"), "max"] == float(expect)
+
+
+def test_a_non_monotone_metric_is_refused_and_the_axis_stays(methods):
+    methods.state.x_axis = "actor/kl_loss"
+    assert methods.state.x_axis == "step"
+    assert "cannot be the x axis" in methods.controls.filter_error.value
+
+
+def test_groups_as_bands_with_a_legend_and_summary_per_group():
+    ex = rlx.Explorer(seeds(), group_pattern=r"-seed\d", group_band="minmax")
+    assert ex.state.runs == ("GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight")
+    assert [e.description for e in ex.controls.legend_entries.values()][0].endswith("GRPO")
+    panel = ex.panel("actor/entropy")
+    bands = [m for m in panel.figure.marks if m.fill == "between"]
+    assert len(bands) == 3
+    np.testing.assert_allclose(bands[0].y[1] - bands[0].y[0], 0.02, atol=1e-9)  # seed offsets 0..0.02
+    summary = ex.summary()
+    assert summary.index.get_level_values("run").unique().tolist() == list(ex.state.runs)
+    ex.state.toggle_run("GRPO")
+    assert len([m for m in panel.figure.marks if m.fill == "between"]) == 2
+    ex.state.group_pattern = ""  # back to single runs
+    assert len(ex.state.runs) == 9 and not [m for m in ex.panel("actor/entropy").figure.marks if m.fill == "between"]
+    ex.state.group_by = "hp.algorithm"
+    assert len(ex.state.runs) == 3
+    ex.close()
+
+
+def test_new_data_keeps_choices_and_adds_runs_and_metrics(methods_ds):
+    first = methods_ds.isel(step=slice(0, 1000), run=[0, 1])
+    ex = rlx.Explorer(first, smoothing=0.9)
+    ex.state.visible_runs = ("GRPO",)
+    brush(ex, 200, 800)
+    ex.set_data(methods_ds)
+    assert ex.state.runs == tuple(methods_ds.run.values)
+    assert ex.state.visible_runs == ("GRPO", "RED-Weight")  # the new run shows, the hidden one stays hidden
+    assert ex.state.step_range == (200.0, 800.0) and ex.state.smoothing == 0.9
+    assert ex.panel("actor/kl_loss").drawn()["step"].max() <= 800
+    ex.state.step_range = None
+    assert ex.panel("actor/kl_loss").drawn()["step"].max() == 4000
+    ex.close()
+
+
+def test_follow_a_log_directory(tmp_path):
+    path = tmp_path / "run.jsonl"
+    path.write_text("".join(json.dumps({"step": s, "loss": 1 / (s + 1)}) + "\n" for s in range(5)))
+    ex = rlx.Explorer.follow(tmp_path, interval=3600)
+    assert ex.state.following and ex._extras.watch.running
+    with open(path, "a") as out:
+        out.write("".join(json.dumps({"step": s, "loss": 1 / (s + 1), "acc": s / 10}) + "\n" for s in range(5, 9)))
+    assert ex._extras.watch.step()  # one poll, as the timer would do it
+    assert ex.state.available_metrics == ("loss", "acc") and ex.panels[-1].metrics == ("acc",)
+    xr.testing.assert_identical(ex._ds, load(tmp_path))
+    ex.state.following = False
+    assert not ex._extras.watch.running
+    ex.close()
+    with pytest.raises(rlx.RLExploreError, match="no such file"):
+        rlx.Explorer.follow(tmp_path / "nope")
+
+
+def test_export_of_the_view(methods):
+    methods.state.visible_runs = ("GRPO",)
+    methods.state.metrics = ("actor/kl_loss",)
+    methods.state.step_range = (10, 19)
+    frame = pd.read_csv(io.BytesIO(methods.export("CSV")))
+    assert frame["run"].unique().tolist() == ["GRPO"] and frame["step"].tolist() == list(range(10, 20))
+    assert "smoothed" in frame.columns
+    pytest.importorskip("h5netcdf")
+    back = xr.open_dataset(io.BytesIO(methods.export("netCDF")), engine="h5netcdf")
+    assert back.sizes["step"] == 10
+    methods._extras.buttons["SVG"].click()
+    assert 'download="rlexplore-view.svg"' in methods._extras.link.value
+
+
+def test_to_matplotlib_of_grouped_view_on_time():
+    pytest.importorskip("matplotlib")
+    ex = rlx.Explorer(seeds(), ["actor/entropy"], group_by="hp.algorithm", x="relative_time", smoothing=0.8)
+    fig = ex.to_matplotlib()
+    ax = fig.axes[0]
+    assert ax.get_title() == "actor/entropy" and ax.get_xlabel() == "time since start (s)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "GRPO (n=3)"
+    assert len(ax.collections) == 3
+    ex.close()
