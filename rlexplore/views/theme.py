@@ -44,6 +44,7 @@ def css_slug(name: str) -> str:
 
 _DARK = """
   --jp-layout-color0: #111111; --jp-layout-color1: #1b1b1b; --jp-layout-color2: #2a2a2a;
+  --jp-layout-color3: #4a4a4a; --jp-ui-inverse-font-color0: #111111;
   --jp-border-color0: #555; --jp-border-color1: #444; --jp-border-color2: #333;
   --jp-ui-font-color0: #ffffff; --jp-ui-font-color1: #e6e6e6; --jp-ui-font-color2: #b0b0b0;
   --jp-content-font-color0: #ffffff; --jp-content-font-color1: #e6e6e6; --jp-content-font-color2: #b0b0b0;
@@ -55,6 +56,7 @@ _DARK = """
 
 _LIGHT = """
   --jp-layout-color0: #ffffff; --jp-layout-color1: #ffffff; --jp-layout-color2: #eeeeee;
+  --jp-layout-color3: #bdbdbd; --jp-ui-inverse-font-color0: #ffffff;
   --jp-border-color0: #bdbdbd; --jp-border-color1: #bdbdbd; --jp-border-color2: #e0e0e0;
   --jp-ui-font-color0: #000000; --jp-ui-font-color1: #212121; --jp-ui-font-color2: #616161;
   --jp-content-font-color0: #000000; --jp-content-font-color1: #212121; --jp-content-font-color2: #616161;
@@ -79,7 +81,9 @@ STYLESHEET = (
     " background: transparent; border: none; box-shadow: none; color: var(--jp-ui-font-color2, #616161); }"
     ".rlx-explorer .rlx-tool-button.mod-active { color: var(--jp-brand-color1, #1976d2); }"
     ".rlx-explorer .rlx-menu-box { border-top: 1px dashed var(--jp-border-color2, #e0e0e0); font-size: 12px; }"
-    ".rlx-explorer .rlx-readout, .rlx-explorer .rlx-axis-key { font-size: 11px; line-height: 1.3; min-height: 0; }"
+    ".rlx-explorer .rlx-readout, .rlx-explorer .rlx-axis-key { font-size: 11px; min-height: 0; }"
+    ".rlx-explorer .rlx-readout .widget-html-content, .rlx-explorer .rlx-axis-key .widget-html-content"
+    " { line-height: 1.35; }"
     ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; }"
     ".rlx-explorer .rlx-legend-entry { width: auto; background: transparent; box-shadow: none; font-size: 12px; }"
     ".rlx-explorer .rlx-section-header { width: auto; background: transparent; box-shadow: none;"
