@@ -82,7 +82,8 @@ def x_choices(ds: xr.Dataset) -> list[str]:
     """The x axes that make sense for `ds`: the built-in ones it supports, then monotone metrics.
 
     A metric is offered when every run logs it, it never decreases within a run and
-    it increases somewhere (a constant is no axis).
+    it increases somewhere (a constant is no axis). Not for lazy (dask-backed) data,
+    where finding out would read every value.
 
     Examples
     --------
@@ -91,6 +92,8 @@ def x_choices(ds: xr.Dataset) -> list[str]:
     ['step', 'wall_time', 'relative_time']
     """
     choices = [STEP] + (["wall_time", "relative_time"] if WALL_TIME in ds else [])
+    if ds[VALUE].chunks is not None:  # dask-backed: testing every metric would read the whole store
+        return choices
     ok = [_is_axis(ds[VALUE].sel({METRIC: m}).values) for m in ds[METRIC].values]
     return choices + [str(m) for m in ds[METRIC].values[np.array(ok, dtype=bool)]]
 

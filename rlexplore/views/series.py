@@ -18,7 +18,6 @@ from .lines import window
 
 Series = tuple[np.ndarray, np.ndarray]
 SMOOTH_CACHE_SIZE = 8
-POINT_COUNT_SAMPLE = 16  # runs read to decide on markers when the data is lazy
 STATS = ("last", "min", "max", "mean")
 
 
@@ -71,9 +70,14 @@ class SeriesStore:
         return self.raw(run, metric) if kind == "raw" else self.smoothed(run, metric, method, weight)
 
     def point_count(self, metric: str) -> int:
-        """The most points any run logged for `metric` (of the first 16 runs, when lazy)."""
-        runs = self.runs[:POINT_COUNT_SAMPLE] if self.values.lazy else self.runs
-        return max((self.index(r, metric).size for r in runs), default=0)
+        """The most points any run logged for `metric`.
+
+        For lazy (dask-backed) data, reading every run to answer would load the sweep:
+        the answer is then the number of steps (an upper bound).
+        """
+        if self.values.lazy:
+            return int(self.steps.size)
+        return max((self.index(r, metric).size for r in self.runs), default=0)
 
     def _smooth_all(self, method: str, weight: float) -> SmoothedRows:
         key = (method, round(float(weight), 9))
