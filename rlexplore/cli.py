@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("view", help="serve the explorer on your logs")
     _paths(p)
+    p.add_argument("--follow", action="store_true", help="watch a training job's logs: show what it appends")
+    p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                   help="with --follow: seconds between reads (default 5)")
     _server_options(p)
     p.set_defaults(handler=_view)
 
@@ -115,7 +118,10 @@ def _view(args: argparse.Namespace) -> int:
     from . import app
 
     paths = _existing(args.paths)
-    return _voila(args, app.source_env(paths=paths), what=", ".join(paths))
+    if args.follow and (len(paths) != 1 or not args.interval > 0):
+        raise RLExploreError("--follow watches one log directory or file, every --interval SECONDS > 0")
+    follow = args.interval if args.follow else None
+    return _voila(args, app.source_env(paths=paths, follow=follow), what=", ".join(paths))
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -28,9 +28,12 @@ def template(name: str) -> Path:
     return path
 
 
-def source_env(*, demo: str | None = None, paths: list[str] | None = None) -> dict[str, str]:
-    """The environment entry telling :func:`app_dataset` what to load."""
+def source_env(*, demo: str | None = None, paths: list[str] | None = None,
+               follow: float | None = None) -> dict[str, str]:
+    """The environment entry telling :func:`app_dataset` what to load (and, with `follow`, to watch)."""
     source: dict[str, Any] = {"demo": demo} if demo else {"paths": [str(Path(p).resolve()) for p in paths or []]}
+    if follow is not None:
+        source["follow"] = float(follow)
     return {SOURCE_ENV: json.dumps(source)}
 
 
@@ -51,6 +54,11 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
     """Return the :class:`rlexplore.Explorer` the app shows (options go to the Explorer)."""
     import rlexplore as rlx
 
+    source = source if source is not None else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
+    if source.get("follow"):  # rlexplore view --follow: one log directory, polled
+        path = (source.get("paths") or [""])[0]
+        options.setdefault("title", f"{Path(path).name} (following)")
+        return rlx.Explorer.follow(path, interval=source["follow"], **options)
     ds, title = app_dataset(source)
     options.setdefault("title", title)
     return rlx.Explorer(ds, **options)

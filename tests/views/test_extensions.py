@@ -126,3 +126,18 @@ def test_to_matplotlib_of_grouped_view_on_time():
     assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "GRPO (n=3)"
     assert len(ax.collections) == 3
     ex.close()
+
+
+def test_app_follows_when_the_command_says_so(tmp_path, capsys):
+    from rlexplore.app import app_explorer, source_env
+    from rlexplore.cli import main
+
+    path = tmp_path / "run.jsonl"
+    path.write_text("".join(json.dumps({"step": s, "loss": 1 / (s + 1)}) + "\n" for s in range(5)))
+    source = json.loads(source_env(paths=[str(tmp_path)], follow=0.5)["RLX_APP_SOURCE"])
+    ex = app_explorer(source)
+    assert ex.state.following and ex._extras.watch.interval == 0.5
+    ex.state.following = False
+    ex.close()
+    assert main(["view", str(tmp_path), str(path), "--follow"]) == 2
+    assert "--follow watches one log directory" in capsys.readouterr().err
