@@ -49,11 +49,12 @@ class _Extras:
     """The widgets this module adds to an explorer."""
 
     def __init__(self, ex) -> None:
-        self.x_axis = Dropdown(options=x_choices(ex._ds), value=ex.state.x_axis, description="x",
-                               layout=Layout(width="220px")).add_class("rlx-x-axis")
+        self.x_axis = Dropdown(options=x_choices(ex._ds), value=ex.state.x_axis, description="x axis",
+                               style={"description_width": "initial"}, layout=Layout(width="200px"))
+        self.x_axis.add_class("rlx-x-axis")
         self.x_axis.observe(ex._guard(lambda ch: setattr(ex.state, "x_axis", ch["new"])), "value")
         self.buttons = {kind: Button(description=kind, tooltip=f"download the data in view as {kind}",
-                                     layout=Layout(width="64px")).add_class(f"rlx-export-{kind.lower()}")
+                                     layout=Layout(width="72px")).add_class(f"rlx-export-{kind.lower()}")
                         for kind in EXPORTS}
         for kind, button in self.buttons.items():
             button.on_click(ex._guard(functools.partial(lambda k, _: offer(ex, k), kind)))
