@@ -11,6 +11,8 @@ import pytest
 import rlexplore as rlx
 from rlexplore.dataset import get_report
 
+from io_helpers import offline_wandb  # noqa: F401  (a fixture)
+
 
 def _vals(ds, run, metric):
     v = ds["value"].sel(run=run, metric=metric)

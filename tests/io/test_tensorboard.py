@@ -13,6 +13,8 @@ import rlexplore as rlx
 from rlexplore.dataset import get_report
 from rlexplore.io import tfrecord
 
+from io_helpers import _tensor_scalar_fixture, _write_tb_fixture  # noqa: F401  (fixtures)
+
 
 
 def _vals(ds, run, metric):

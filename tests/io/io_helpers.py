@@ -1,4 +1,4 @@
-"""Helpers for the loader tests: files written by the real writers."""
+"""Helpers for the loader tests: files written by the real writers (imported, not a conftest)."""
 
 from __future__ import annotations
 
