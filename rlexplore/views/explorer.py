@@ -62,6 +62,7 @@ from ..errors import RLExploreError
 from ..state import ExplorerState, StateError, panel_key, panel_label
 from . import extensions
 from .controls import TOOLS, Controls
+from .findings import findings_view
 from .layout import PanelGrid
 from .overview import Overview
 from .panel import MetricPanel, PanelView
@@ -110,6 +111,10 @@ class Explorer:
         run names, such as ``"[-_]seed[0-9]+"``) as a center line with a band.
     group_center, group_band : str
         ``"mean"`` or ``"median"``; ``"std"``, ``"sem"``, ``"minmax"``, ``"quantile"`` or ``"none"``.
+    findings : bool, dict or pandas.DataFrame, default False
+        Show what :func:`rlexplore.diagnose` finds (``True``; a dict of rules; or its
+        DataFrame) on the panels and in a table; ``ex.findings`` (see
+        :mod:`rlexplore.views.findings`).
 
     Examples
     --------
@@ -127,7 +132,7 @@ class Explorer:
                  smoothing_method: str = "ema", run_filter: str = "", step_range=None, title: str | None = None,
                  labels: dict[str, str] | None = None, sections: bool | None = None, markers: bool | None = None,
                  theme: str = "auto", x: str = "step", group_by: str = "", group_pattern: str = "",
-                 group_center: str = "mean", group_band: str = "std") -> None:
+                 group_center: str = "mean", group_band: str = "std", findings=False) -> None:
         self._ds = ds
         self._store = ViewStore(ds, x=x, group_by=group_by, group_pattern=group_pattern, center=group_center,
                                 band=group_band)
@@ -158,6 +163,7 @@ class Explorer:
         self._sync_panels()
         self._render()
         extensions.install(self)
+        self.findings = findings_view(self, ds, findings)
 
     # -- public ------------------------------------------------------------------------
     @property
@@ -244,6 +250,10 @@ class Explorer:
     def to_matplotlib(self, **kwargs):
         """A static matplotlib figure of the current view, for papers (needs ``rlexplore[plot]``)."""
         return extensions.figure(self, **kwargs)
+
+    def run_table(self, **kwargs):
+        """A table of the runs and their metadata that filters, sorts, colours and groups them here."""
+        return extensions.run_table(self, **kwargs)
 
     def export(self, kind: str = "CSV") -> bytes:
         """The data in view (every point) as ``"CSV"`` or ``"netCDF"``, or the view as ``"PNG"`` or ``"SVG"``."""

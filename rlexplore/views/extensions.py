@@ -254,3 +254,57 @@ def _draw_band(panel, mark, key, metric: str, view) -> None:
         mark.x = np.asarray(x[sel], dtype=np.float64)
         mark.y = np.vstack([lower[sel], upper[sel]])
     panel._held[key] = stage
+
+
+# -- run table -----------------------------------------------------------------------------
+def run_table(ex, **kwargs: Any):
+    """A :class:`~rlexplore.views.runtable.RunTable` of `ex`'s runs, linked to it.
+
+    Ticking rows shows and hides runs (both ways; while grouping, the explorer shows
+    groups and the ticks wait), ``group_by`` groups the explorer's runs, and ``color_by``
+    recolours its lines, legend and summary.
+    """
+    from .runtable import RunTable
+
+    table = RunTable(ex._ds, **kwargs)
+    st = ex.state
+    if not ex._store.grouped:
+        table.visible_runs = st.visible_runs
+
+    def to_state(change) -> None:
+        if not ex._store.grouped and tuple(change["new"]) != st.visible_runs:
+            st.visible_runs = change["new"]
+
+    def to_table(change) -> None:
+        if not ex._store.grouped and set(change["new"]) <= set(table.metadata.index):
+            table.visible_runs = change["new"]
+
+    table.observe(ex._guard(to_state), "visible_runs")
+    st.observe(ex._guard(to_table), "visible_runs")
+    table.observe(ex._guard(lambda ch: setattr(st, "group_by", ch["new"])), "group_by")
+    table.observe(ex._guard(lambda ch: recolor(ex, ch["new"]) if not ex._store.grouped else None), "colors")
+    if table.color_by:
+        recolor(ex, table.colors)
+    return table
+
+
+def recolor(ex, colors: dict[str, str]) -> None:
+    """Give runs new colours everywhere they are drawn (lines, bands, legend, overview, summary)."""
+    ex.colors.update({run: color for run, color in colors.items() if run in ex.colors})
+    for p in ex._panels.values():
+        for (run, _side, kind), mark in p._marks.items():
+            color = ex.colors.get(run)
+            if color is None:
+                continue
+            mark.colors = [color] * len(mark.colors)
+            if kind == "band":
+                mark.fill_colors = [color]
+        p._memo.pop("colors", None)
+    for run, line in ex.overview._lines.items():
+        line.colors = [ex.colors[run]]
+    for run, entry in ex.controls.legend_entries.items():
+        entry.style.text_color = ex.colors[run] if run in set(ex.state.visible_runs) else "#8C8C8C"
+    ex._summary_memo = None
+    ex._render()
+
+

@@ -141,3 +141,20 @@ def test_app_follows_when_the_command_says_so(tmp_path, capsys):
     ex.close()
     assert main(["view", str(tmp_path), str(path), "--follow"]) == 2
     assert "--follow watches one log directory" in capsys.readouterr().err
+
+
+def test_run_table_drives_the_explorer():
+    ds = seeds()
+    ex = rlx.Explorer(ds, ["actor/entropy"])
+    table = ex.run_table(columns=["hp.algorithm"])
+    table.filter = "GRPO"
+    table.show_only_rows()
+    assert ex.state.visible_runs == ("GRPO-seed0", "GRPO-seed1", "GRPO-seed2")
+    ex.state.toggle_run("GRPO-seed1")
+    assert table.visible_runs == ("GRPO-seed0", "GRPO-seed2")
+    table.color_by = "hp.algorithm"  # every seed of a method in one colour
+    marks = {m.labels[0]: m.colors[0] for m in ex.panel("actor/entropy").figure.marks}
+    assert marks["GRPO-seed0"] == marks["GRPO-seed2"] == table.colors["GRPO-seed0"]
+    table.group_by = "hp.algorithm"
+    assert ex.state.group_by == "hp.algorithm" and len(ex.state.runs) == 3
+    ex.close()
