@@ -95,6 +95,7 @@ class MetricPanel:
                            layout=Layout(min_width="0"))
         self.widget.add_class("rlx-panel")
         self.index = -1
+        self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
         self.set_index(index)
 
     @property
@@ -141,7 +142,7 @@ class MetricPanel:
         in, ``scales_first=False`` sends the (smaller) windowed data before the y range, so
         the browser never redraws the old, longer lines on a new scale.
         """
-        marks = band_marks(self, view) + [self._mark(k) for k in self._keys(view.shown)]
+        marks = self.overlays(view) + band_marks(self, view) + [self._mark(k) for k in self._keys(view.shown)]
         marks += [self.rule] if view.hover_step is not None else []
         if marks != list(self.figure.marks):
             self.figure.marks = marks

@@ -1,0 +1,131 @@
+"""Findings in the explorer: bands on their panels, the table, click-to-brush, the toggle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rlexplore as rlx
+
+REC = "REC-OneSide-NoIS (0.2)"
+
+
+@pytest.fixture
+def ex(methods_ds):
+    explorer = rlx.Explorer(methods_ds, findings=True)
+    yield explorer
+    explorer.close()
+
+
+def test_findings_are_drawn_on_their_panels_under_the_lines(ex):
+    drawn = ex.findings.drawn()
+    assert set(zip(drawn.panel, drawn.kind)) == {
+        ("actor/entropy", "entropy collapse"),
+        ("response_length/mean", "length collapse"),
+        ("critic/score/mean", "reward hacking hint"),
+    }
+    assert set(drawn.run) == {REC}
+    panel = ex.panel("actor/entropy")
+    (band,) = panel.figure.marks[:1]
+    row = ex.findings.findings.query("kind == 'entropy collapse'").iloc[0]
+    assert band.x.tolist() == [row.first_step, row.first_step, row.last_step, row.last_step]
+    assert band.colors == [ex.colors[REC]] and band.fill == "inside"
+    assert band.scales["x"] is ex.x_scale  # zooms with every panel
+    assert set(panel.drawn().kind) == {"raw", "smoothed"}  # the data lines are unchanged
+
+
+def test_table_lists_every_finding_most_severe_first(ex):
+    found = ex.findings.findings
+    assert len(found) == len(rlx.diagnose(ex._ds)) == len(ex.findings.buttons)
+    assert found.severity.iloc[0] == "critical"
+    assert len(ex.findings.table.children) == 6 * (len(found) + 1)
+    assert ex.findings.widget in ex.widget.children
+
+
+def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
+    ex.state.toggle_run(REC)
+    assert ex.findings.drawn().empty and ex.findings.shown().empty
+    assert len(ex.findings.table.children) == 6  # the header only
+    assert all(not p.figure.marks or p.figure.marks[0] not in ex.findings._marks.values() for p in ex.panels)
+    ex.state.toggle_run(REC)
+    assert len(ex.findings.drawn()) == 3
+
+
+def test_toggle_hides_marks_and_table_as_the_browser_sets_it(ex):
+    ex.findings.toggle.set_state({"value": False})
+    assert ex.findings.drawn().empty and ex.findings.table.layout.display == "none"
+    ex.state.smoothing = 0.9  # a redraw keeps them hidden
+    assert ex.findings.drawn().empty
+    ex.findings.toggle.set_state({"value": True})
+    assert len(ex.findings.drawn()) == 3 and ex.findings.table.layout.display is None
+
+
+def test_clicking_a_finding_brushes_its_steps_in_every_panel(ex):
+    i = int(ex.findings.findings.index[ex.findings.findings.kind == "entropy collapse"][0])
+    row = ex.findings.findings.loc[i]
+    ex.findings.buttons[i].click()
+    lo, hi = ex.state.step_range
+    width = row.last_step - row.first_step
+    assert lo == pytest.approx(row.first_step - 0.1 * width) and hi == 4000  # padded, inside the data
+    assert (ex.x_scale.min, ex.x_scale.max) == (lo, hi)
+    assert ex.summary().index.get_level_values("run").nunique() == 3
+
+
+def test_single_step_finding_is_a_line_and_brushes_around_its_step():
+    ex = rlx.Explorer(rlx.demo("length"), [("response_length/mean", "eval/reproduced_rate")], findings=True)
+    drawn = ex.findings.drawn()
+    best = drawn[drawn.kind == "best checkpoint"].iloc[0]
+    assert best.panel == ("response_length/mean", "eval/reproduced_rate")  # a dual-axis panel shows both sides
+    mark = ex.panels[0].figure.marks[0]
+    assert mark.x.tolist() == [best.first_step] * 2 and mark.fill == "none"
+    ex.findings.select(int(ex.findings.findings.index[ex.findings.findings.kind == "best checkpoint"][0]))
+    lo, hi = ex.state.step_range
+    assert lo < best.first_step < hi and hi - lo < 50
+    ex.close()
+
+
+def test_dashboard_shows_the_kl_surge_of_the_blue_run_only(dashboard):
+    ds = rlx.demo("dashboard")
+    ex = rlx.Explorer(ds, findings=True)
+    kl = ex.findings.drawn().query("panel == 'actor/kl_loss'")
+    assert kl.run.tolist() == [ds.rlx.runs[0]] and kl.kind.tolist() == ["kl surge"]
+    ex.close()
+
+
+def test_new_panels_get_their_findings(ex):
+    ex.state.metrics = ("actor/entropy",)
+    assert ex.findings.drawn().panel.tolist() == ["actor/entropy"]
+    ex.state.metrics = ("response_length/mean", "actor/entropy")
+    assert set(ex.findings.drawn().panel) == {"response_length/mean", "actor/entropy"}
+
+
+def test_findings_option_takes_rules_or_a_frame(methods_ds):
+    assert rlx.Explorer(methods_ds).findings is None
+    strict = rlx.Explorer(methods_ds, findings={"entropy_collapse_ratio": 0.1})
+    assert "entropy collapse" not in set(strict.findings.findings.kind)
+    given = rlx.diagnose(methods_ds).iloc[:1]
+    assert len(rlx.Explorer(methods_ds, findings=given).findings.findings) == 1
+    with pytest.raises(ValueError, match="missing columns"):
+        rlx.Explorer(methods_ds, findings=pd.DataFrame({"run": []}))
+
+
+def test_names_are_escaped_in_the_table():
+    evil = "<img src=x onerror=alert(1)>"
+    values = np.linspace(1, 2, 20)
+    values[5] = np.nan
+    ds = rlx.from_dataframe(pd.DataFrame({"run": evil, "metric": "grad<b>norm", "step": np.arange(20), "value": values}))
+    ex = rlx.Explorer(ds, findings=True)
+    text = " ".join(getattr(w, "value", "") for w in ex.findings.table.children)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text and "grad&lt;b&gt;norm" in text
+    ex.close()
+
+
+def test_another_x_axis_lists_but_does_not_draw(methods_ds):
+    ex = rlx.Explorer(methods_ds, findings=True)
+    ex.state.x_axis = "wall_time"
+    assert ex.findings.drawn().empty and all(b.disabled for b in ex.findings.buttons)
+    assert len(ex.findings.shown()) == 3
+    ex.state.x_axis = "step"
+    assert len(ex.findings.drawn()) == 3 and not any(b.disabled for b in ex.findings.buttons)
+    ex.close()
