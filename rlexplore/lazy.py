@@ -137,7 +137,14 @@ class SeriesRows:
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         row = self.row(int(key[0]), int(key[1]))
-        return row[key[2]] if len(key) > 2 else row
+        if len(key) == 2 or _selects_all(key[2], row.size):
+            return row  # a view: no copy of a long series for every update
+        return row[key[2]]
+
+
+def _selects_all(idx: Any, n: int) -> bool:
+    """Whether `idx` (increasing unique positions, as from flatnonzero) is all of 0..n-1."""
+    return isinstance(idx, np.ndarray) and idx.ndim == 1 and idx.size == n and idx.dtype.kind in "iu"
 
 
 class SmoothedRows(SeriesRows):
