@@ -193,7 +193,8 @@ def write_part(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
     travels back.
     """
     validate(ds)
-    _write(ds, path, encoding={name: _NO_COMPRESSION for name in ds.data_vars})
+    # no consolidated metadata: a part is read once, and zarr would warn from worker threads
+    _write(ds, path, consolidated=False, encoding={name: _NO_COMPRESSION for name in ds.data_vars})
     run_coords = {name: ds[name].values.tolist() for name in ds.coords if ds[name].dims == (RUN,)}
     return {
         "path": str(path),
@@ -280,7 +281,7 @@ def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
 
 
 def _write_region(part, metrics, steps, variables, store, runs: slice) -> None:
-    ds = xr.open_zarr(part["path"]).load()
+    ds = xr.open_zarr(part["path"], consolidated=False).load()
     ds = ds.reindex({METRIC: np.array(metrics, dtype=object), STEP: steps})
     for name in variables:
         if name not in ds:  # a part without logged NaN, or without wall times
