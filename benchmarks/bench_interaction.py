@@ -53,22 +53,25 @@ def array_state(values) -> dict:
 def measure(action, repeats: int, warmup: int = 3, setup=None):
     """Run ``action(i)`` repeatedly (after an untimed ``setup(i)``).
 
-    Returns (median ms, p90 ms, median bytes sent, median messages sent).
+    Returns (median wall ms, p90 wall ms, median CPU ms, median bytes sent, median messages
+    sent). CPU time is this process's own, so it does not grow when other processes load
+    the machine; wall time does.
     """
-    times, sizes, counts = [], [], []
+    times, cpu, sizes, counts = [], [], [], []
     for i in range(warmup + repeats):
         if setup is not None:
             setup(i)
         CountingComm.log.clear()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action(i)
-        elapsed = (time.perf_counter() - start) * 1000
+        elapsed, elapsed_cpu = (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
         if i >= warmup:
             times.append(elapsed)
+            cpu.append(elapsed_cpu)
             sizes.append(sum(size for kind, size in CountingComm.log if kind == "comm_msg"))
             counts.append(sum(kind == "comm_msg" for kind, _ in CountingComm.log))
-    return (statistics.median(times), float(np.percentile(times, 90)), statistics.median(sizes),
-            statistics.median(counts))
+    return (statistics.median(times), float(np.percentile(times, 90)), statistics.median(cpu),
+            statistics.median(sizes), statistics.median(counts))
 
 
 def main(argv=None) -> int:
@@ -125,10 +128,10 @@ def main(argv=None) -> int:
     print(f"rlexplore.demo('methods'): 3 runs x 4 metrics x 4000 steps, {len(ex.panels)} panels, "
           f"{args.repeats} repeats each")
     print(f"build: {build_ms:.0f} ms, {build_bytes / 1024:.0f} KiB of widget state\n")
-    print("| interaction | median ms | p90 ms | KiB sent per update | messages |")
-    print("|---|---|---|---|---|")
-    for name, (median, p90, size, count) in rows:
-        print(f"| {name} | {median:.1f} | {p90:.1f} | {size / 1024:.1f} | {count:.0f} |")
+    print("| interaction | median ms | p90 ms | median CPU ms | KiB sent per update | messages |")
+    print("|---|---|---|---|---|---|")
+    for name, (median, p90, cpu, size, count) in rows:
+        print(f"| {name} | {median:.1f} | {p90:.1f} | {cpu:.1f} | {size / 1024:.1f} | {count:.0f} |")
     return 0
 
 

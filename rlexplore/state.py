@@ -161,9 +161,14 @@ class ExplorerState(HasTraits):
     @property
     def shown_runs(self) -> tuple[str, ...]:
         """The visible runs that match :attr:`run_filter`, in dataset order: what is drawn."""
-        pattern = re.compile(self.run_filter, re.IGNORECASE)
-        visible = set(self.visible_runs)
-        return tuple(r for r in self.runs if r in visible and pattern.search(r))
+        key = (self.visible_runs, self.run_filter)
+        memo = getattr(self, "_shown_memo", None)
+        if memo is None or memo[0] != key:
+            pattern = re.compile(self.run_filter, re.IGNORECASE)
+            visible = set(self.visible_runs)
+            memo = (key, tuple(r for r in self.runs if r in visible and pattern.search(r)))
+            self._shown_memo = memo
+        return memo[1]
 
     def matches_filter(self, run: str) -> bool:
         """Whether `run` matches :attr:`run_filter`."""
