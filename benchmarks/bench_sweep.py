@@ -111,7 +111,7 @@ def main() -> None:
     print(f"sweep {res['shape']}: {PANELS} panels x {SHOWN_RUNS} runs")
     for name in ("open", "first_render", "smoothing_change", "brush"):
         sent = f", {res[name]['bytes'] / 1e3:,.0f} kB sent" if "bytes" in res[name] else ""
-        print(f"  {name:17s} {res[name]['ms']:9.1f} ms{sent}")
+        print(f"  {name:17s} {res[name]['cpu_ms']:9.0f} CPU ms {res[name]['ms']:9.0f} wall ms{sent}")
     print(f"  points drawn      {res['points_drawn']:,}")
     print(f"  peak memory       {res['peak_rss_mb']:,.0f} MB (target < 2048)")
 
