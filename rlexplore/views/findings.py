@@ -45,7 +45,7 @@ _STYLE = """<style>
 
 
 def findings_view(explorer: Any, ds: xr.Dataset, findings: Any) -> FindingsView | None:
-    """The explorer's :class:`FindingsView`, installed under its summary, or None.
+    """The explorer's :class:`FindingsView`, installed under the panels (above the summary), or None.
 
     `findings`: False or None (none), True (:func:`rlexplore.diagnose` with its default
     rules), a dict or :class:`~rlexplore.diagnostics.Rules` (diagnose with those rules), or
@@ -59,7 +59,7 @@ def findings_view(explorer: Any, ds: xr.Dataset, findings: Any) -> FindingsView 
         findings = diagnose(ds, rules=findings)
     view = FindingsView(explorer, findings)
     children = list(explorer.widget.children)
-    at = children.index(explorer._summary) + 1 if explorer._summary in children else len(children)
+    at = children.index(explorer._summary) if explorer._summary in children else len(children)
     explorer.widget.children = tuple(children[:at] + [view.widget] + children[at:])
     return view
 

@@ -40,7 +40,8 @@ def test_table_lists_every_finding_most_severe_first(ex):
     assert len(found) == len(rlx.diagnose(ex._ds)) == len(ex.findings.buttons)
     assert found.severity.iloc[0] == "critical"
     assert len(ex.findings.table.children) == 6 * (len(found) + 1)
-    assert ex.findings.widget in ex.widget.children
+    children = list(ex.widget.children)
+    assert children.index(ex.findings.widget) == children.index(ex._summary) - 1  # under the panels
 
 
 def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
@@ -129,3 +130,65 @@ def test_another_x_axis_lists_but_does_not_draw(methods_ds):
     ex.state.x_axis = "step"
     assert len(ex.findings.drawn()) == 3 and not any(b.disabled for b in ex.findings.buttons)
     ex.close()
+
+
+# -- in a real browser ---------------------------------------------------------------------
+# The browser fixtures live in tests/browser/conftest.py; they are loaded here under another
+# module name (a second conftest named "conftest" would clash) and used as they are.
+def _browser_fixtures():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    browser = Path(__file__).resolve().parents[1] / "browser"
+    sys.path.insert(0, str(browser))  # explorer_page
+    spec = importlib.util.spec_from_file_location("rlx_browser_fixtures", browser / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_fx = _browser_fixtures()
+artifacts, chromium_path, chromium_browser, app_page, serve_voila = (
+    _fx.artifacts, _fx.chromium_path, _fx.chromium_browser, _fx.app_page, _fx.serve_voila)
+
+FINDINGS_NOTEBOOK = """
+import rlexplore as rlx
+rlx.Explorer(rlx.demo("methods"), findings=True).widget
+"""
+
+
+@pytest.mark.browser
+def test_findings_in_a_real_browser(tmp_path, app_page, serve_voila, artifacts):
+    import nbformat
+    from explorer_page import open_app, wait_for_status, wait_until
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from rlexplore.views.theme import run_color
+
+    nb = new_notebook(cells=[new_code_cell(FINDINGS_NOTEBOOK)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "findings.ipynb")
+    page = app_page
+    open_app(page, serve_voila(tmp_path / "findings.ipynb").url)
+    table = wait_until(page, lambda: "entropy collapse" in page.inner_text(".rlx-findings-table")
+                       and page.inner_text(".rlx-findings-table"), "the findings table")
+    assert REC in table and "reward hacking hint" in table and "length collapse" in table
+    rec = run_color(rlx.demo("methods").rlx.runs.index(REC))
+    # a band is a closed line filled faintly in its run's colour ("inside" fill)
+    fills = page.eval_on_selector_all(
+        ".rlx-panel path.line", "ps => ps.filter(p => (p.getAttribute('d') || '').length > 2)"
+                                " .map(p => getComputedStyle(p).fill)")
+    assert sum(f.replace(" ", "") == _rgb(rec) for f in fills) == 3  # one band on each of three panels
+    page.screenshot(path=str(artifacts / "voila-findings.png"), full_page=True)
+    page.locator(".rlx-findings").screenshot(path=str(artifacts / "voila-findings-table.png"))
+    page.locator(".rlx-finding-brush").first.click()
+    state = wait_for_status(page, lambda s: s["step_range"] is not None, "the finding's steps to be brushed")
+    assert 700 < state["step_range"][0] < 1200 and state["step_range"][1] == 4000
+    page.locator(".rlx-findings-toggle").click()
+    wait_until(page, lambda: not page.is_visible(".rlx-findings-table"), "the toggle to hide the table")
+    page.screenshot(path=str(artifacts / "voila-findings-brushed.png"), full_page=True)
+
+
+def _rgb(hex_color: str) -> str:
+    return "rgb({},{},{})".format(*(int(hex_color[i : i + 2], 16) for i in (1, 3, 5)))
