@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from .dataset import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME, get_report, se
 from .errors import RLExploreError
 
 CHUNK_ELEMENTS = 2**17  # about 1 MB of float64 per chunk
+CACHE_BYTES = 2**29  # series kept per SeriesRows (raw, or one smoothing setting)
 _NO_COMPRESSION = {"compressors": None}
 
 
@@ -124,16 +126,14 @@ class SeriesRows:
         self.lazy = var.chunks is not None
         self._var = var
         self._array = None if self.lazy else np.asarray(var.values, dtype=np.float64)
-        self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self._cache = _SeriesCache()
         self.shape = tuple(var.shape)
 
     def row(self, r: int, m: int) -> np.ndarray:
         """Series ``(r, m)`` at full resolution."""
         if self._array is not None:
             return self._array[r, m]
-        if (r, m) not in self._cache:
-            self._cache[(r, m)] = np.asarray(self._var[r, m].values, dtype=np.float64)
-        return self._cache[(r, m)]
+        return self._cache.get((r, m), lambda: np.asarray(self._var[r, m].values, dtype=np.float64))
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         row = self.row(int(key[0]), int(key[1]))
@@ -164,14 +164,30 @@ class SmoothedRows(SeriesRows):
 
         self._rows, self._method, self._weight = rows, method, check_weight(weight)
         self.lazy, self.shape = rows.lazy, rows.shape
-        self._cache = {}
+        self._cache = _SeriesCache()
 
     def row(self, r: int, m: int) -> np.ndarray:
         from .transforms import smooth
 
-        if (r, m) not in self._cache:
-            self._cache[(r, m)] = smooth(self._rows.row(r, m), self._method, weight=self._weight)
-        return self._cache[(r, m)]
+        return self._cache.get((r, m), lambda: smooth(self._rows.row(r, m), self._method, weight=self._weight))
+
+
+class _SeriesCache:
+    """Least recently used series, up to :data:`CACHE_BYTES`: browsing a sweep never fills memory."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple[int, int], make: Callable[[], np.ndarray]) -> np.ndarray:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = self._items[key] = make()
+        self._bytes += value.nbytes
+        while self._bytes > CACHE_BYTES and len(self._items) > 1:
+            self._bytes -= self._items.popitem(last=False)[1].nbytes
+        return value
 
 
 def _datasets(source: Any, load_kwargs: dict[str, Any]) -> Iterable[xr.Dataset]:

@@ -129,3 +129,19 @@ def test_open_dataset_with_chunks_is_lazy_too(tmp_path):
     to_zarr(rlx.demo("methods"), tmp_path / "m.zarr")
     ds = xr.open_dataset(tmp_path / "m.zarr", engine="zarr", chunks={})
     assert is_lazy(ds) and not is_lazy(rlx.demo("methods"))
+
+
+def test_series_rows_read_lazily_once_and_within_a_memory_budget(tmp_path, monkeypatch):
+    from rlexplore import lazy as lazy_mod
+
+    lazy = to_zarr(rlx.demo("methods"), tmp_path / "m.zarr")
+    rows = lazy_mod.SeriesRows(lazy[VALUE])
+    assert rows.lazy and rows[1, 2].shape == (4000,)
+    np.testing.assert_array_equal(rows[1, 2, [5, 9]], rlx.demo("methods")[VALUE].values[1, 2, [5, 9]])
+    assert rows[1, 2] is rows[1, 2]  # read once
+    monkeypatch.setattr(lazy_mod, "CACHE_BYTES", 2 * 4000 * 8)
+    first = rows[0, 0]
+    rows[0, 1], rows[0, 2]
+    assert rows[0, 0] is not first  # the least recently used series was let go
+    smoothed = lazy_mod.SmoothedRows(rows, "ema", 0.9)
+    np.testing.assert_allclose(smoothed[2, 3], rlx.smooth(rows[2, 3], "ema", weight=0.9))
