@@ -165,8 +165,6 @@ def _load(paths: Sequence[str]):
     import rlexplore
 
     paths = _existing(paths)
-    if not hasattr(rlexplore, "load"):
-        raise RLExploreError("this rlexplore has no loaders yet (rlexplore.load); update rlexplore")
     return rlexplore.load(paths if len(paths) > 1 else paths[0])
 
 
@@ -185,9 +183,13 @@ def _save(ds, out: Path, suffix: str) -> None:
         import zarr  # noqa: F401
     except ImportError:
         raise missing_extra("zarr", "zarr") from None
-    if out.exists():
-        shutil.rmtree(out) if out.is_dir() else out.unlink()
-    ds.to_zarr(out)
+    import warnings
+
+    if out.exists() and not out.is_dir():
+        out.unlink()
+    with warnings.catch_warnings():  # Zarr 3: "consolidated metadata is not in the spec yet"; xarray reads it
+        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+        ds.to_zarr(out, mode="w")
 
 
 def _voila(args: argparse.Namespace, source: dict[str, str], what: str) -> int:

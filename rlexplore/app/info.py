@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
-from ..dataset import LOGGED, METRIC, RUN, STEP, VALUE, get_report
+from ..dataset import LOGGED, METRIC, RUN, STEP, VALUE
 
 MAX_WIDTH = 60  # longest cell shown; longer names are cut in the middle
 
@@ -39,14 +40,12 @@ def describe(ds: xr.Dataset) -> str:
 
 
 def report_text(ds: xr.Dataset) -> str:
-    """The load report as text: rlexplore's own formatter when there is one, else a summary."""
+    """The load report as :func:`rlexplore.report` prints it."""
     import rlexplore
 
-    if hasattr(rlexplore, "report"):
-        text = rlexplore.report(ds)
-        return text if isinstance(text, str) else ""
-    sources = get_report(ds).get("sources", [])
-    return table(["source", "format"], [[str(s.get("path", "")), str(s.get("format", ""))] for s in sources])
+    out = io.StringIO()
+    rlexplore.report(ds, file=out)
+    return out.getvalue().rstrip()
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
