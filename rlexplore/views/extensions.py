@@ -94,6 +94,12 @@ def _swap_store(ex, store: ViewStore) -> None:
     old_runs, ex._store = st.runs, store
     if store.runs != old_runs:
         _new_run_widgets(ex, store)
+    else:  # the same runs on new data or a new axis: the overview redraws them
+        ov = ex.overview
+        ov._store = store
+        ov._held.clear()
+        with ov.scale.hold_sync():
+            ov.scale.min, ov.scale.max = store.extent
     for p in ex._panels.values():
         p._store = store
         p._held.clear()
@@ -236,11 +242,24 @@ def band_marks(panel, view) -> list:
                 color = panel._colors[run]
                 mark = panel._marks[key] = bq.Lines(
                     x=np.empty(0), y=np.empty((2, 0)), fill="between", colors=[color, color],
-                    fill_colors=[color], fill_opacities=[BAND_OPACITY], stroke_width=0.0, enable_hover=False,
+                    fill_colors=[color, color], fill_opacities=[BAND_OPACITY, 0.0], stroke_width=0.0,
+                    enable_hover=False,
                     scales={"x": panel.x_scale, "y": panel._y[side][panel._mode]})
             _draw_band(panel, mark, key, metric, view)
             marks.append(mark)
     return marks
+
+
+def band_values(panel, side: int, view) -> list[np.ndarray]:
+    """The band edges in view, so that a panel's y range holds its bands too."""
+    if getattr(panel._store, "lower", None) is None or panel._store.band_kind == "none":
+        return []
+    parts = []
+    for run in view.shown:
+        x, lower, upper = panel._store.band(run, panel.metrics[side], view.method, view.weight)
+        sel = window(x, view.step_range)
+        parts += [lower[sel], upper[sel]]
+    return parts
 
 
 def _draw_band(panel, mark, key, metric: str, view) -> None:
@@ -298,7 +317,7 @@ def recolor(ex, colors: dict[str, str]) -> None:
                 continue
             mark.colors = [color] * len(mark.colors)
             if kind == "band":
-                mark.fill_colors = [color]
+                mark.fill_colors = [color, color]
         p._memo.pop("colors", None)
     for run, line in ex.overview._lines.items():
         line.colors = [ex.colors[run]]

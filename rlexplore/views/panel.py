@@ -19,7 +19,7 @@ import pandas as pd
 from ipywidgets import HTML, Layout, VBox
 
 from ..state import PanelKey, panel_label, panel_metrics
-from .extensions import band_marks
+from .extensions import band_marks, band_values
 from .lines import line_xy, window
 from .series import SeriesStore
 from .theme import (
@@ -228,6 +228,7 @@ class MetricPanel:
             for kind in KINDS:
                 steps, values = self._store.series(run, self.metrics[side], kind, view.method, view.weight)
                 parts.append(values[window(steps, view.step_range)])
+        parts += band_values(self, side, view)
         return np.concatenate(parts) if parts else np.empty(0)
 
     def _show_hover(self, view: PanelView) -> None:

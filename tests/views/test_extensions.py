@@ -32,6 +32,8 @@ def test_x_axis_switch_moves_lines_brush_and_summary(methods):
     methods.state.step_range = (100, 200)
     methods._extras.x_axis.set_state({"index": 2})  # the dropdown, as the browser sets it
     assert methods.state.x_axis == "relative_time" and methods.state.step_range is None
+    assert methods.overview.scale.min == 0.0 and methods.overview.scale.max > 100_000
+    assert max(methods.overview.figure.marks[0].x) > 100_000
     panel = methods.panel("actor/kl_loss")
     assert panel.x_axis.label == "time since start (s)"
     drawn = panel.drawn()
