@@ -77,7 +77,9 @@ def kl_surge(s: Series) -> list[Finding]:
     top = int(np.argmax(sm))
     if top in (0, s.n - 1):
         return []
-    peak, base = float(sm[top]), max(float(sm[: top + 1].min()), float(sm[top:].min()))
+    w = s.points(r.kl_surge_window, 3)  # the hump must rise above what is near it, not above a warm-up from 0
+    peak = float(sm[top])
+    base = max(float(sm[max(0, top - w) : top + 1].min()), float(sm[top : top + w + 1].min()))
     rise = peak - base
     if not (rise > r.kl_surge_z * s.noise and rise >= (r.kl_surge_ratio - 1) * abs(base)):
         return []

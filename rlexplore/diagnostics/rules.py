@@ -59,6 +59,10 @@ class Rules:
     kl_surge_ratio, kl_surge_z : float
         KL surge: the smoothed KL peaks at least `kl_surge_ratio` times, and `kl_surge_z`
         noise standard deviations, above the level it falls back to afterwards.
+    kl_surge_window : float
+        The levels before and after a surge are the lowest smoothed values within this
+        fraction of the points on each side of its peak (so the warm-up from 0 at the start
+        of training does not count as the level before).
     kl_accel_ratio, kl_growth_ratio : float
         KL blow-up ("keeps accelerating"): over the last quarter of the run the smoothed KL
         rises `kl_accel_ratio` times more than over the quarter before, and ends at least
@@ -111,6 +115,7 @@ class Rules:
     kl_spike_window: float = 0.05
     kl_surge_ratio: float = 1.5
     kl_surge_z: float = 5.0
+    kl_surge_window: float = 1 / 3
     kl_accel_ratio: float = 2.0
     kl_growth_ratio: float = 2.0
     hack_min_rise_z: float = 3.0

@@ -76,3 +76,9 @@ def test_stricter_rules_change_the_outcome(one):
     values[321] = 0.3
     ds = one("kl", values)
     assert kl_rows(rlx.diagnose(ds, rules={"kl_spike_ratio": 20.0})).empty
+
+
+def test_warmup_then_slow_decay_is_not_a_surge(one):
+    # the second run of the dashboard seed at another noise seed: 0 -> 0.57 by step 10, then 0.36 by 30
+    ramp = np.interp(np.arange(31), [0, 5, 10, 30], [0.0, 0.48, 0.57, 0.36])
+    assert kl_rows(rlx.diagnose(one("actor/kl_loss", noisy(ramp, 0.02)))).empty
