@@ -191,3 +191,58 @@ def test_start_without_an_event_loop_uses_a_thread_and_survives_errors(tmp_path)
     assert watch.errors == ["RuntimeError: a broken callback"]
     with pytest.raises(rlx.RLExploreError, match="interval"):
         Follower(tmp_path).start(0, print)
+
+
+def grow(files, target_dir, chunk, follower):
+    """Append `files` (in order) to copies under `target_dir`, `chunk` bytes at a time, polling each time."""
+    for source in files:
+        data = source.read_bytes()
+        target = target_dir / source.name
+        with open(target, "wb") as out:
+            for lo in range(0, len(data), chunk):
+                out.write(data[lo : lo + chunk])
+                out.flush()
+                follower.poll()
+
+
+@pytest.mark.realdata
+def test_real_event_files_of_a_restarted_run_grow_into_a_fresh_load(real_data, tmp_path):
+    run = real_data / "cas-nlp-wordle-grpo/expert_guy/post_training_project/threestage/stage1_output/logs"
+    files = sorted(run.glob("*tfevents*"))
+    if len(files) < 2:
+        pytest.skip("the real run with several launches is not there")
+    target = tmp_path / "logs"
+    target.mkdir()
+    follower = Follower(tmp_path)
+    grow(files, target, 4096, follower)
+    fresh = load(tmp_path)
+    xr.testing.assert_identical(follower.dataset, fresh)
+    report = rlx.get_report(follower.dataset)["files"]
+    assert report == rlx.get_report(fresh)["files"]
+    assert sum(f["superseded"] for f in report) > 0  # the restarts really were applied across polls
+
+
+@pytest.mark.realdata
+def test_real_jsonl_with_duplicates_grows_into_a_fresh_load(real_data, tmp_path):
+    source = real_data / "agent-memory-redteam/modal_results/strict/stage2/train_metrics.with_duplicates.jsonl"
+    if not source.is_file():
+        pytest.skip("the real JSONL file is not there")
+    follower = Follower(tmp_path)
+    grow([source], tmp_path, 997, follower)
+    fresh = load(tmp_path)
+    xr.testing.assert_identical(follower.dataset, fresh)
+    assert sum(f["superseded"] for f in rlx.get_report(follower.dataset)["files"]) == 435  # steps logged again
+
+
+@pytest.mark.realdata
+def test_one_poll_of_every_real_log_directory_equals_a_fresh_load(real_data):
+    import warnings
+
+    for directory in sorted(p for p in real_data.iterdir() if p.is_dir()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rlx.RLExploreWarning)  # some real files are damaged, on purpose
+            fresh = load(directory)
+            follower = Follower(directory)
+            follower.poll()
+        xr.testing.assert_identical(follower.dataset, fresh)
+        assert rlx.get_report(follower.dataset)["files"] == rlx.get_report(fresh)["files"], directory.name
