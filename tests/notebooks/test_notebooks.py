@@ -20,8 +20,8 @@ def code_sources(path: Path) -> list[str]:
 
 def test_the_six_numbered_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
-    assert names[:5] == ["01-quickstart", "02-compare-methods", "03-training-dashboard", "04-dual-axis",
-                         "05-smoothing-explained"]  # fmt: skip
+    assert names[:6] == ["01-quickstart", "02-compare-methods", "03-training-dashboard", "04-dual-axis",
+                         "05-smoothing-explained", "06-load-your-logs"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
