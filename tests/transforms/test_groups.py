@@ -123,3 +123,25 @@ def test_aggregate_on_smoothed_data_matches_numpy_mean():
     np.testing.assert_allclose(
         (g["upper"] - g["center"]).sel(group="all").values, smooth["value"].std("run", ddof=1).values
     )
+
+
+@pytest.mark.realdata
+def test_real_seeds_grouped_by_name(real_data):
+    import warnings
+
+    from rlexplore.io import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rlx.RLExploreWarning)
+        ds = load(real_data / "nips-grpo-dynamics")
+    found = groups(ds, pattern=r"_seed\d+$")
+    assert len(found["gates_1_2/logs/gate1_adq"]) == 4 and len(found["gates_1_2/logs/gate2_rho3.00"]) == 3
+    stats = aggregate(ds, pattern=r"_seed\d+$", band="minmax")
+    members = list(found["gates_1_2/logs/gate1_adq"])
+    values = ds["value"].sel(run=members).values
+    everyone = np.isfinite(values).all(axis=0)
+    center = stats["center"].sel(group="gates_1_2/logs/gate1_adq").values
+    np.testing.assert_allclose(center[everyone], values.mean(axis=0)[everyone])
+    upper = stats["upper"].sel(group="gates_1_2/logs/gate1_adq").values
+    np.testing.assert_allclose(upper[everyone], values.max(axis=0)[everyone])
+    assert (stats["count"].values <= stats["n_runs"].values[:, None, None]).all()

@@ -69,3 +69,20 @@ def test_x_range_maps_back_to_steps():
     assert step_range(x_values(ds, "tokens"), 35, 60) == (2, 6)  # b reaches 40 at step 2, a 60 at 6
     assert step_range(x_values(ds, "relative_time"), None, 250) == (0, 2)
     assert step_range(x_values(ds, "step"), 100, None) is None
+
+
+@pytest.mark.realdata
+def test_real_epoch_and_runtime_are_offered_and_loss_is_refused(real_data):
+    import warnings
+
+    from rlexplore.io import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rlx.RLExploreWarning)
+        ds = load(real_data / "coati-rlhf-training-wandb")
+    assert x_choices(ds) == ["step", "wall_time", "relative_time", "epoch", "_runtime"]
+    epoch = x_values(ds, "epoch").values[0]
+    finite = epoch[np.isfinite(epoch)]
+    assert finite[0] == 0 and np.all(np.diff(finite) >= 0) and finite[-1] > 0
+    with pytest.raises(rlx.RLExploreError, match="'loss' cannot be the x axis"):
+        x_values(ds, "loss")
