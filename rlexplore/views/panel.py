@@ -242,7 +242,7 @@ class MetricPanel:
         self.readout.value = "" if step is None else self._readout_html(step, view)
 
     def _readout_html(self, step: float, view: PanelView) -> str:
-        parts = [f"<b>step {step:.6g}</b>"]
+        parts = [f"<b>{html.escape(self.x_axis.label or 'step')} {step:.6g}</b>"]  # the x axis may be time or tokens
         for side, metric in enumerate(self.metrics):
             if self.dual:
                 parts.append(f"<i>{SIDES[side]}: {html.escape(metric)}</i>")

@@ -160,3 +160,9 @@ def test_run_table_drives_the_explorer():
     table.group_by = "hp.algorithm"
     assert ex.state.group_by == "hp.algorithm" and len(ex.state.runs) == 3
     ex.close()
+
+
+def test_hover_readout_names_the_x_axis(methods):
+    methods.state.x_axis = "relative_time"
+    methods.state.hover_step = 3600.0
+    assert methods.panels[0].readout.value.startswith("<b>time since start (s) 3600</b>")
