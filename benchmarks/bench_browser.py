@@ -1,0 +1,136 @@
+"""How fast the explorer is in a real browser: page load to all panels drawn, slider move to repaint.
+
+Serves the explorer with Voila (as ``rlexplore demo`` does) and drives Debian's Chromium with
+Playwright. For each workload it measures, over several fresh page loads:
+
+* **page load → all panels drawn**: from ``page.goto`` until every panel holds its lines;
+* **slider move → repaint**: from the mouse-up that releases the smoothing slider until the
+  last smoothed line of every panel has been redrawn (a MutationObserver time-stamps each
+  ``d`` change in the page; no polling delay is counted);
+* **legend click → repaint** and **brush → every panel zoomed**, the same way.
+
+Workloads: ``demo`` is ``rlexplore.demo("methods")`` (3 runs × 4 metrics × 4000 steps);
+``sweep`` is 16 runs × 8 metrics × 20,000 steps (2.56 million points).
+
+Run (it prints a table; it is not a test)::
+
+    nice .venv/bin/python benchmarks/bench_browser.py --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "cli"), str(ROOT / "tests" / "browser")]
+
+from explorer_page import drag_brush, drag_slider, open_app, wait_until  # noqa: E402
+from rlx_serving import jupyter_env, start_voila, stop  # noqa: E402
+
+WORKLOADS = {
+    "demo": "ds = rlx.demo('methods')",
+    "sweep": """
+import numpy as np
+rng = np.random.default_rng(0)
+runs, metrics, steps = 16, 8, 20_000
+grid = np.cumsum(rng.normal(0, 1, (runs, metrics, steps)), axis=-1)
+r, m, s = np.meshgrid(np.arange(runs), np.arange(metrics), np.arange(steps), indexing="ij")
+ds = rlx.dataset.from_columns(np.char.add("run-", r.ravel().astype(str)), np.char.add("actor/m", m.ravel().astype(str)),
+                              s.ravel(), grid.ravel())
+""",
+}
+
+# Time-stamps, in page time, of the latest change of each drawn line's path and of the last mouse-up.
+OBSERVE_JS = """() => {
+  window.__rlx = {changed: new Map(), mouseup: 0};
+  document.addEventListener('mouseup', () => { window.__rlx.mouseup = performance.now(); }, true);
+  document.addEventListener('click', () => { window.__rlx.mouseup = performance.now(); }, true);
+  new MutationObserver(records => {
+    const now = performance.now();
+    for (const r of records) if (r.target.matches && r.target.matches('path.line')) window.__rlx.changed.set(r.target, now);
+  }).observe(document.body, {attributes: true, attributeFilter: ['d'], subtree: true});
+}"""
+SINCE_JS = """() => {
+  const lines = [...document.querySelectorAll('.rlx-panel path.line')];
+  const t0 = window.__rlx.mouseup;
+  const times = lines.map(l => window.__rlx.changed.get(l) || 0);
+  return {t0, n: lines.length, updated: times.filter(t => t > t0).length, last: Math.max(...times)};
+}"""
+
+
+def notebook(workload: str, folder: Path) -> Path:
+    code = f"import rlexplore as rlx\n{WORKLOADS[workload]}\nex = rlx.Explorer(ds)\nex.widget"
+    nb = new_notebook(cells=[new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / f"bench-{workload}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def repaint_after(page, action, expect_updates: int) -> float:
+    """Run `action` (a mouse gesture), return ms from its mouse-up to the last line redrawn."""
+    page.evaluate("() => { window.__rlx.changed.clear(); }")
+    action()
+    info = wait_until(page, lambda: (lambda i: i if i["updated"] >= expect_updates else None)(page.evaluate(SINCE_JS)),
+                      "the lines to be redrawn", 60)  # fmt: skip
+    page.wait_for_timeout(300)  # later, staggered updates still count
+    info = page.evaluate(SINCE_JS)
+    return info["last"] - info["t0"]
+
+
+def measure(browser, url: str) -> dict[str, float]:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.rlx_errors = []
+    start = time.perf_counter()
+    open_app(page, url, timeout=300)
+    out = {"page load → all panels drawn": (time.perf_counter() - start) * 1000}
+    page.evaluate(OBSERVE_JS)
+    smoothed = page.locator(".rlx-panel path.line").count() // 2
+    out["slider move → repaint"] = repaint_after(page, lambda: drag_slider(page, ".rlx-smoothing", 0.95), smoothed)
+    first = page.locator(".rlx-legend-entry").first
+    out["legend click → repaint"] = repaint_after(page, first.click, 1)
+    out["brush → every panel zoomed"] = repaint_after(page, lambda: drag_brush(page, 0, 0.3, 0.6), smoothed)
+    context.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="fresh page loads per workload")
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="rlx-bench-browser-"))
+    chromium = os.environ.get("RLX_CHROMIUM", "/usr/bin/chromium")
+    print(f"# bench_browser: Voila + Chromium ({chromium}), {args.repeats} page loads per workload, {os.cpu_count()} cores")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--disable-gpu", "--disable-dev-shm-usage"])
+        for workload in args.workloads:
+            t0 = time.perf_counter()
+            served = start_voila(notebook(workload, tmp), tmp / f"{workload}.log", jupyter_env(tmp / "jupyter"))
+            ready = (time.perf_counter() - t0) * 1000
+            try:
+                rows = [measure(browser, served.url) for _ in range(args.repeats)]
+            finally:
+                stop(served)
+            print(f"\n## {workload} (Voila server ready in {ready:.0f} ms)")
+            print(f"| {'measure':<28} | median ms | min ms | max ms |\n|{'-' * 30}|----------:|-------:|-------:|")
+            for key in rows[0]:
+                values = [r[key] for r in rows]
+                print(f"| {key:<28} | {statistics.median(values):9.0f} | {min(values):6.0f} | {max(values):6.0f} |")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
