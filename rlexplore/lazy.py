@@ -142,6 +142,21 @@ class SeriesRows:
         return row[key[2]]
 
 
+def take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[idx]`` along the last axis, or `values` itself when `idx` selects every position.
+
+    `idx` holds increasing unique positions (as from ``np.flatnonzero``); for a series
+    logged at every step that is all of them, and a view saves copying it per update.
+
+    Examples
+    --------
+    >>> x = np.arange(4.0)
+    >>> take(x, np.arange(4)) is x, take(x, np.array([1, 3])).tolist()
+    (True, [1.0, 3.0])
+    """
+    return values if _selects_all(idx, values.shape[-1]) else values[..., idx]
+
+
 def _selects_all(idx: Any, n: int) -> bool:
     """Whether `idx` (increasing unique positions, as from flatnonzero) is all of 0..n-1."""
     return isinstance(idx, np.ndarray) and idx.ndim == 1 and idx.size == n and idx.dtype.kind in "iu"

@@ -17,6 +17,7 @@ import xarray as xr
 
 from ..dataset import METRIC, RUN, STEP, VALUE, validate
 from ..errors import RLExploreError
+from ..lazy import take
 from ..transforms import smooth
 from ..transforms.groups import BANDS, CENTERS, GROUP, aggregate, group_labels, group_x
 from ..transforms.xaxis import x_values
@@ -88,12 +89,12 @@ class ViewStore(SeriesStore):
     def raw(self, run: str, metric: str) -> Series:
         idx = self.index(run, metric)
         r = self._run[run]
-        return self.x[r, idx], self.values[r, self._metric[metric], idx]
+        return take(self.x[r], idx), self.values[r, self._metric[metric], idx]
 
     def smoothed(self, run: str, metric: str, method: str, weight: float) -> Series:
         idx = self.index(run, metric)
         r = self._run[run]
-        return self.x[r, idx], self._smooth_all(method, weight)[r, self._metric[metric], idx]
+        return take(self.x[r], idx), self._smooth_all(method, weight)[r, self._metric[metric], idx]
 
     def band(self, run: str, metric: str, method: str, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(x, lower, upper)`` of a group's band (smoothed like the lines), or None without bands."""

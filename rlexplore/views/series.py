@@ -13,7 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from ..dataset import METRIC, RUN, STEP, VALUE, validate
-from ..lazy import SeriesRows, SmoothedRows
+from ..lazy import SeriesRows, SmoothedRows, take
 from .lines import window
 
 Series = tuple[np.ndarray, np.ndarray]
@@ -57,13 +57,13 @@ class SeriesStore:
     def raw(self, run: str, metric: str) -> Series:
         """``(steps, values)`` of the logged finite points."""
         idx = self.index(run, metric)
-        return self.steps[idx], self.values[self._run[run], self._metric[metric], idx]
+        return take(self.steps, idx), self.values[self._run[run], self._metric[metric], idx]
 
     def smoothed(self, run: str, metric: str, method: str, weight: float) -> Series:
         """``(steps, smoothed values)`` at the logged finite points."""
         idx = self.index(run, metric)
         full = self._smooth_all(method, weight)
-        return self.steps[idx], full[self._run[run], self._metric[metric], idx]
+        return take(self.steps, idx), full[self._run[run], self._metric[metric], idx]
 
     def series(self, run: str, metric: str, kind: str, method: str, weight: float) -> Series:
         """``kind="raw"`` or ``"smoothed"``: see :meth:`raw` and :meth:`smoothed`."""
