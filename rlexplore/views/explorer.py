@@ -368,7 +368,8 @@ class Explorer:
         memo = (st.shown_runs, st.metrics, st.step_range)
         if memo != self._summary_memo:
             self._summary_memo = memo
-            self._summary.value = summary_html(self.summary(), self.colors, st.step_range)
+            axis = "steps" if st.x_axis == "step" else extensions.axis_label(st.x_axis)
+            self._summary.value = summary_html(self.summary(), self.colors, st.step_range, axis)
 
     def _write_status(self) -> None:
         self._updates += 1

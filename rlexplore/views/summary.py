@@ -14,9 +14,13 @@ def _number(value: float) -> str:
     return "" if not np.isfinite(value) else f"{value:.4g}"
 
 
-def summary_html(frame: pd.DataFrame, colors: dict[str, str], step_range) -> str:
-    """An HTML table of `frame` (index run, metric; columns last, min, max, mean); names escaped."""
-    where = "all steps" if step_range is None else f"steps {step_range[0]:.6g} to {step_range[1]:.6g}"
+def summary_html(frame: pd.DataFrame, colors: dict[str, str], step_range, axis: str = "steps") -> str:
+    """An HTML table of `frame` (index run, metric; columns last, min, max, mean); names escaped.
+
+    `axis` names what the range is on (``"steps"``, or the x axis chosen: a time, tokens).
+    """
+    span = f"{step_range[0]:.6g} to {step_range[1]:.6g}" if step_range is not None else ""
+    where = "all steps" if step_range is None else f"{html.escape(axis)} {span}"
     if frame.empty:
         return f"<p>No run is shown ({where}).</p>"
     head = '<th class="rlx-name">run</th><th class="rlx-name">metric</th>' + "".join(f"<th>{s}</th>" for s in STATS)

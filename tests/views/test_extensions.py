@@ -166,3 +166,9 @@ def test_hover_readout_names_the_x_axis(methods):
     methods.state.x_axis = "relative_time"
     methods.state.hover_step = 3600.0
     assert methods.panels[0].readout.value.startswith("<b>time since start (s) 3600</b>")
+
+
+def test_summary_caption_names_the_x_axis(methods):
+    methods.state.x_axis = "relative_time"
+    methods.state.step_range = (0, 3600)
+    assert "Raw values over time since start (s) 0 to 3600" in methods._summary.value
