@@ -1,6 +1,7 @@
 """Live follow: a real writer process appends while the follower polls; nothing is lost or doubled."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -246,3 +247,18 @@ def test_one_poll_of_every_real_log_directory_equals_a_fresh_load(real_data):
             follower.poll()
         xr.testing.assert_identical(follower.dataset, fresh)
         assert rlx.get_report(follower.dataset)["files"] == rlx.get_report(fresh)["files"], directory.name
+
+
+def test_a_file_replaced_or_truncated_is_read_anew(tmp_path):
+    path = tmp_path / "run.jsonl"
+    write_jsonl(path, range(10))
+    follower = Follower(tmp_path)
+    follower.poll()
+    replacement = tmp_path / "tmp.part"
+    replacement.write_text("".join(json.dumps({"step": s, "loss": 5.0}) + "\n" for s in range(12)))
+    os.replace(replacement, path)  # rewritten whole (a new file), longer than before
+    assert follower.poll()
+    xr.testing.assert_identical(follower.dataset, load(tmp_path))
+    path.write_text(json.dumps({"step": 0, "loss": 1.0}) + "\n")  # truncated in place
+    assert follower.poll()
+    xr.testing.assert_identical(follower.dataset, load(tmp_path))

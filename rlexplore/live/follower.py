@@ -70,10 +70,12 @@ class Follower:
         self.dataset: xr.Dataset | None = None
         self.polls = 0
         self._warned: set[str] = set()
+        self._bytes_read = 0
 
     @property
     def bytes_read(self) -> int:
-        return sum(t.bytes_read for t in self._tails.values())
+        """Bytes read from append-only files so far."""
+        return self._bytes_read
 
     def start(self, interval: float, on_change: Callable[[xr.Dataset], Any]) -> Watch:
         """Poll every `interval` seconds and call ``on_change(dataset)`` after each change.
@@ -192,18 +194,23 @@ class Follower:
         return True
 
     def _read_tail(self, path: Path, reader: Callable[[Path, Tail], int]) -> bool:
-        """Read the complete records appended to `path`; True when there were any."""
-        tail = self._tails.setdefault(path, Tail())
-        size = _base._size(path)
-        if size < tail.offset:  # truncated or replaced: start over
-            self._tails[path] = tail = Tail()
+        """Read the complete records appended to `path`; True when what it holds changed."""
+        tail = self._tails.get(path)
+        try:
+            st = path.stat()
+            size, ident = st.st_size, (st.st_dev, st.st_ino)
+        except OSError:
+            size, ident = 0, None
+        replaced = tail is not None and (size < tail.offset or ident != tail.ident)
+        if tail is None or replaced:  # new, or truncated or replaced by another file: start over
+            tail = self._tails[path] = Tail(ident=ident)
         if size == tail.offset:
-            return False
+            return replaced
         before = tail.offset
         consumed = reader(path, tail)
         # the reader reads to the end of the file, which may have grown since `size`
-        tail.bytes_read += max(size, tail.offset) - before
-        return consumed > 0
+        self._bytes_read += max(size, tail.offset) - before
+        return consumed > 0 or replaced
 
 
 def _signature(path: Path) -> tuple:

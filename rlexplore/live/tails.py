@@ -31,7 +31,7 @@ class Tail:
     chunks: list[Any] = field(default_factory=list)
     parser: Any = None
     tags: list[str] = field(default_factory=list)
-    bytes_read: int = 0
+    ident: tuple[int, int] | None = None  # (device, inode): a file replaced by another is read anew
     # JSONL: records kept until the step key is decided, then a collector fed incrementally
     records: list[dict[str, Any]] = field(default_factory=list)
     window: list[dict[str, Any]] = field(default_factory=list)
