@@ -172,7 +172,7 @@ def _on_following(ex, change) -> None:
             ex.state.set_trait("following", False)
             raise RLExploreError("this explorer was not opened with Explorer.follow(logdir): nothing to follow")
         if extras.watch is None or not extras.watch.running:
-            extras.watch = extras.follower.start(extras.interval, lambda ds: swap_data(ex, ds))
+            extras.watch = extras.follower.start(extras.interval, ex._guard(lambda ds: swap_data(ex, ds)))
     elif extras.watch is not None:
         extras.watch.stop()
 
