@@ -221,7 +221,8 @@ class Explorer:
         return out
 
     def close(self) -> None:
-        """Close every widget of the explorer."""
+        """Close every widget of the explorer (and stop following its logs)."""
+        self.state.following = False
         for p in self._panels.values():
             p.close()
         self.widget.close()

@@ -98,9 +98,10 @@ def test_follow_a_log_directory(tmp_path):
     assert ex._extras.watch.step()  # one poll, as the timer would do it
     assert ex.state.available_metrics == ("loss", "acc") and ex.panels[-1].metrics == ("acc",)
     xr.testing.assert_identical(ex._ds, load(tmp_path))
-    ex.state.following = False
-    assert not ex._extras.watch.running
-    ex.close()
+    ex.state.following = True
+    assert ex._extras.watch.running
+    ex.close()  # closing stops following
+    assert not ex._extras.watch.running and not ex.state.following
     with pytest.raises(rlx.RLExploreError, match="no such file"):
         rlx.Explorer.follow(tmp_path / "nope")
 
