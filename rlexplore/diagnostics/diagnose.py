@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -67,13 +68,18 @@ def diagnose(ds: xr.Dataset, *, rules: Rules | Mapping[str, Any] | None = None) 
     rules = resolve_rules(rules)
     metrics = [str(m) for m in ds[METRIC].values]
     roles = classify(metrics, rules.roles)
+    with np.errstate(over="ignore", under="ignore"):  # absurd magnitudes become inf, and are judged so
+        found = _find(ds, rules, roles)
+    df = to_frame(found, [str(r) for r in ds[RUN].values], metrics)
+    df.attrs.update(rules=dataclasses.asdict(rules), roles=roles)
+    return df
+
+
+def _find(ds: xr.Dataset, rules: Rules, roles: dict[str, str]) -> list[Finding]:
     table = series_table(ds.sel({METRIC: list(roles)}), rules)
     found = non_finite(ds)
     for (_, metric), series in table.items():
         for rule in _BY_ROLE[roles[metric]]:
             found += rule(series)
     found += reward_hacking(found, table, roles)
-    found += run_divergence(ds, table, roles, rules)
-    df = to_frame(found, [str(r) for r in ds[RUN].values], metrics)
-    df.attrs.update(rules=dataclasses.asdict(rules), roles=roles)
-    return df
+    return found + run_divergence(ds, table, roles, rules)

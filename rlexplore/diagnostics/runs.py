@@ -55,12 +55,18 @@ def _compare(group: str, metric: str, series: Sequence[Series], rules: Rules) ->
     if steps.size < rules.min_points:
         return []
     curves = np.stack([s.smoothed[np.searchsorted(s.steps, steps)] for s in series])
-    noise = float(np.sqrt(np.mean([s.noise**2 for s in series])))
+    noise = _pooled([s.noise for s in series])
     spread = curves.max(axis=0) - curves.min(axis=0)
     apart = (spread > rules.divergence_z * noise) & (spread > rules.divergence_min_rel * np.ptp(curves))
     need = max(3, int(np.ceil(rules.divergence_min_span * steps.size)))
     return [_finding(group, metric, series, steps, curves, spread, noise, lo, hi)
             for lo, hi in stretches(apart) if hi - lo + 1 >= need]
+
+
+def _pooled(noises: list[float]) -> float:
+    """Root mean square of the runs' noise, scaled so that huge values do not overflow."""
+    top = max(noises)
+    return top * float(np.sqrt(np.mean(np.square(np.asarray(noises) / top)))) if top > 0 else 0.0
 
 
 def _finding(group, metric, series, steps, curves, spread, noise, lo, hi) -> Finding:
