@@ -115,9 +115,8 @@ class TrainerStateLoader(Loader):
             return out
         run_dir = _run_dir(path)
         name = ctx.run_name(run_dir, unit.root)
-        metrics = Interner()
-        m_idx, steps, values = [], [], []
-        for i, rec in enumerate(history):
+        stepped = []
+        for rec in history:
             if not isinstance(rec, dict):
                 entry.skip("log_history entries that are not objects")
                 continue
@@ -126,16 +125,8 @@ class TrainerStateLoader(Loader):
                     not math.isfinite(step) or step != int(step):
                 entry.skip("log_history entries without a whole-number step")
                 continue
-            for key, v in rec.items():
-                if key == "step":
-                    continue
-                x = to_number(v)
-                if x is None:
-                    entry.skip("null values" if v is None else "non-numeric values")
-                    continue
-                m_idx.append(metrics(tb_name(key)))
-                steps.append(int(step))
-                values.append(x)
+            stepped.append((rec, int(step)))
+        metrics, m_idx, steps, values = _points(stepped, entry)
         hp = {k: state[k] for k in STATE_HPARAMS if isinstance(state.get(k), (int, float, str))}
         meta = {"source": str(path), "format": self.name, **hparam_coords(hp)}
         if not steps:
@@ -146,6 +137,24 @@ class TrainerStateLoader(Loader):
                                       name, metrics.names, m_idx, steps, values, None, entry,
                                       meta=meta, alt="/" + path.stem))
         return out
+
+
+def _points(stepped, entry: FileEntry):
+    """Points of Trainer log dicts paired with their steps, named as the TensorBoard callback does."""
+    metrics = Interner()
+    m_idx, steps, values = [], [], []
+    for rec, step in stepped:
+        for key, v in rec.items():
+            if key == "step":
+                continue
+            x = to_number(v)
+            if x is None:
+                entry.skip("null values" if v is None else "non-numeric values")
+                continue
+            m_idx.append(metrics(tb_name(key)))
+            steps.append(step)
+            values.append(x)
+    return metrics, m_idx, steps, values
 
 
 def _run_dir(path: Path) -> Path:
@@ -227,19 +236,7 @@ class HFConsoleLoader(Loader):
             entry.note("no Trainer log dicts found")
             return [entry]
         steps = _infer_steps(dicts, text, ctx.options.get("logging_steps"), entry)
-        metrics = Interner()
-        m_idx, st, vals = [], [], []
-        for d, step in zip(dicts, steps):
-            for key, v in d.items():
-                if key == "step":
-                    continue
-                x = to_number(v)
-                if x is None:
-                    entry.skip("null values" if v is None else "non-numeric values")
-                    continue
-                m_idx.append(metrics(tb_name(key)))
-                st.append(step)
-                vals.append(x)
+        metrics, m_idx, st, vals = _points(zip(dicts, steps), entry)
         name = ctx.run_name(path.parent, unit.root, path)
         meta = {"source": str(path), "format": self.name}
         if not st:
