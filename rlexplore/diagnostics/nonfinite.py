@@ -29,11 +29,11 @@ def non_finite(ds: xr.Dataset) -> list[Finding]:
 def _finding(run: str, metric: str, steps: np.ndarray, vals: np.ndarray, n_logged: int) -> Finding:
     counts = {"NaN": int(np.isnan(vals).sum()), "+Inf": int(np.isposinf(vals).sum()),
               "-Inf": int(np.isneginf(vals).sum())}
-    what = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    what = " and ".join(f"{n} {name}" for name, n in counts.items() if n)
     first, last = int(steps[0]), int(steps[-1])
-    where = f"at step {first}" if first == last else f"first at step {first}, last at step {last}"
+    where = f"at step {first}" if first == last else f"first at step {first} and last at step {last}"
     message = (
-        f"{metric} logged {what} {where}: a numerical failure (an overflow, a division by zero or "
+        f"{metric} logged {what}, {where}: a numerical failure (an overflow, a division by zero or "
         f"diverging weights), so check the training around that step."
     )
     details = {**counts, "count": int(vals.size), "logged_points": n_logged, "steps": steps[:20].tolist()}

@@ -53,7 +53,7 @@ def _plateau(s: Series, reached: int, best: float) -> Finding:
 def _decline(s: Series, top: int, sign: float) -> Finding:
     best, end = float(s.smoothed[top]), float(s.smoothed[-1])
     first, last = int(s.steps[top]), int(s.steps[-1])
-    gain = sign * (best - s.early)
+    gain = sign * (best - float(s.smoothed[0]))  # gained since the first point
     lost = sign * (best - end) / gain if gain > 0 else np.inf
     if top < s.points(s.rules.early_fraction, s.rules.min_early_points):
         message = (f"{s.metric} got worse from the start: its smoothed value went from {fmt(best)} "

@@ -13,7 +13,7 @@ def test_logged_nan_found_at_its_step(one):
     (row,) = rlx.diagnose(ds).query("kind == 'non-finite values'").itertuples()
     assert (row.first_step, row.last_step, row.severity) == (50, 50, "critical")
     assert row.details["NaN"] == 1 and row.value == 1 and row.reference == 100
-    assert "1 NaN at step 50" in row.message
+    assert "logged 1 NaN, at step 50" in row.message
 
 
 def test_inf_found_without_logged_and_counted(one):
@@ -24,6 +24,7 @@ def test_inf_found_without_logged_and_counted(one):
     (row,) = rlx.diagnose(ds).itertuples()
     assert (row.first_step, row.last_step) == (10, 30)
     assert (row.details["+Inf"], row.details["-Inf"], row.details["NaN"]) == (2, 1, 0)
+    assert "2 +Inf and 1 -Inf, first at step 10 and last at step 30" in row.message
 
 
 def test_steps_not_logged_are_not_nan(many):
