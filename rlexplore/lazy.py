@@ -36,7 +36,7 @@ from .dataset import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME, get_report, se
 from .errors import RLExploreError
 
 CHUNK_ELEMENTS = 2**17  # about 1 MB of float64 per chunk
-CACHE_BYTES = 2**29  # series kept per SeriesRows (raw, or one smoothing setting)
+CACHE_BYTES = 2**31  # lazy series kept per SeriesRows (raw, or one smoothing setting)
 _NO_COMPRESSION = {"compressors": None}
 
 
@@ -126,7 +126,7 @@ class SeriesRows:
         self.lazy = var.chunks is not None
         self._var = var
         self._array = None if self.lazy else np.asarray(var.values, dtype=np.float64)
-        self._cache = _SeriesCache()
+        self._cache = _SeriesCache(bounded=self.lazy)
         self.shape = tuple(var.shape)
 
     def row(self, r: int, m: int) -> np.ndarray:
@@ -179,7 +179,7 @@ class SmoothedRows(SeriesRows):
 
         self._rows, self._method, self._weight = rows, method, check_weight(weight)
         self.lazy, self.shape = rows.lazy, rows.shape
-        self._cache = _SeriesCache()
+        self._cache = _SeriesCache(bounded=self.lazy)
 
     def row(self, r: int, m: int) -> np.ndarray:
         from .transforms import smooth
@@ -188,11 +188,13 @@ class SmoothedRows(SeriesRows):
 
 
 class _SeriesCache:
-    """Least recently used series, up to :data:`CACHE_BYTES`: browsing a sweep never fills memory."""
+    """Series by (run, metric). Bounded (least recently used go first, past :data:`CACHE_BYTES`)
+    for lazy data, so browsing a sweep never fills memory; in-memory data is small enough
+    to keep every series computed, as a smoothing change must not recompute what it keeps."""
 
-    def __init__(self) -> None:
+    def __init__(self, bounded: bool) -> None:
         self._items: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
-        self._bytes = 0
+        self._bytes, self._bounded = 0, bounded
 
     def get(self, key: tuple[int, int], make: Callable[[], np.ndarray]) -> np.ndarray:
         if key in self._items:
@@ -200,7 +202,7 @@ class _SeriesCache:
             return self._items[key]
         value = self._items[key] = make()
         self._bytes += value.nbytes
-        while self._bytes > CACHE_BYTES and len(self._items) > 1:
+        while self._bounded and self._bytes > CACHE_BYTES and len(self._items) > 1:
             self._bytes -= self._items.popitem(last=False)[1].nbytes
         return value
 
