@@ -37,6 +37,24 @@ def source_env(*, demo: str | None = None, paths: list[str] | None = None,
     return {SOURCE_ENV: json.dumps(source)}
 
 
+# Each demo opens as the reference chart it imitates (see rlexplore.demo).
+DEMO_VIEWS: dict[str, dict[str, Any]] = {
+    "methods": {
+        "title": "sync_interval = 20",
+        "labels": {"critic/score/mean": "Training Reward", "actor/kl_loss": "KL Divergence", "actor/entropy": "Entropy",
+                   "response_length/mean": "Response Length", "step": "Training Steps"},
+    },
+    "dashboard": {"title": "", "columns": 3},
+    "length": {
+        "title": "",
+        "metrics": [("response_length/mean", "eval/reproduced_rate")],
+        "labels": {"response_length/mean": "Token Length", "eval/reproduced_rate": "Reproduced Rate (%)",
+                   "step": "RL Training Steps"},
+        "columns": 1,
+    },
+}  # fmt: skip
+
+
 def app_dataset(source: dict[str, Any] | None = None):
     """Return ``(dataset, title)`` for `source` (default: read from ``$RLX_APP_SOURCE``)."""
     source = source if source is not None else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
@@ -60,5 +78,5 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
         options.setdefault("title", f"{Path(path).name} (following)")
         return rlx.Explorer.follow(path, interval=source["follow"], **options)
     ds, title = app_dataset(source)
-    options.setdefault("title", title)
+    options = {"title": title, **DEMO_VIEWS.get(source.get("demo") or "", {}), **options}
     return rlx.Explorer(ds, **options)

@@ -27,7 +27,10 @@ run_color = pytest.importorskip("rlexplore.views.theme", reason="the explorer ha
 
 pytestmark = pytest.mark.browser
 
+from rlexplore.app import DEMO_VIEWS  # noqa: E402
+
 RUNS = rlx.demo("methods").rlx.runs
+X_LABEL = DEMO_VIEWS["methods"]["labels"]["step"]  # the demo is labelled like the reference chart
 COLORS = {run: run_color(i) for i, run in enumerate(RUNS)}
 
 
@@ -36,6 +39,14 @@ def demo_page(module_page, demo_app, artifacts):
     open_app(module_page, demo_app.url)
     yield module_page
     module_page.screenshot(path=str(artifacts / "voila-demo-final.png"), full_page=True)
+
+
+def readme_screenshot(page, path) -> None:
+    """The explorer from its title to its legend: the README's picture (docs/explorer-demo.png)."""
+    top = page.locator(".rlx-explorer").bounding_box()
+    legend = page.locator(".rlx-legend").bounding_box()
+    height = legend["y"] + legend["height"] + 12 - top["y"]
+    page.screenshot(path=str(path), clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height})
 
 
 def expected_lines(runs) -> Counter:
@@ -54,6 +65,7 @@ def test_every_panel_draws_one_smoothed_and_one_raw_line_per_run(demo_page, demo
     for panel in range(4):
         assert kinds(drawn_lines(page, panel)) == expected_lines(RUNS), f"panel {panel}"
     page.screenshot(path=str(artifacts / "voila-demo.png"), full_page=True)
+    readme_screenshot(page, artifacts / "readme-explorer.png")
     # the kernel writes the same state to $RLX_STATE_FILE (passed through rlexplore demo and Voila)
     assert json.loads(demo_app.state_file.read_text())["visible_runs"] == state["visible_runs"]
 
@@ -79,34 +91,34 @@ def test_smoothing_slider_changes_the_smoothed_paths_only(demo_page, artifacts):
 def test_brush_on_one_panel_zooms_every_panel_and_the_summary(demo_page, artifacts):
     page = demo_page
     summary = page.inner_text(".rlx-summary")
-    drag_brush(demo_page, 1, 0.25, 0.5)
-    state = wait_for_status(demo_page, lambda s: s["step_range"] is not None, "the brush to set step_range")
+    drag_brush(page, 1, 0.25, 0.5)
+    state = wait_for_status(page, lambda s: s["step_range"] is not None, "the brush to set step_range")
     lo, hi = state["step_range"]
     assert 500 < lo < hi < 2600 and hi - lo > 500
     assert state["x_domain"] == [lo, hi]
     width = hi - lo
     for panel in range(4):
-        ticks = wait_until(demo_page, lambda p=panel: (lambda t: t if t and min(t) > lo - 0.05 * width else None)(
-            x_tick_labels(demo_page, p)), f"panel {panel} to zoom")  # fmt: skip
+        ticks = wait_until(page, lambda p=panel: (lambda t: t if t and min(t) > lo - 0.05 * width else None)(
+            x_tick_labels(page, p, X_LABEL)), f"panel {panel} to zoom")  # fmt: skip
         assert lo - 0.05 * width <= min(ticks) and max(ticks) <= hi + 0.05 * width, f"panel {panel}: {ticks}"
-    new_summary = wait_until(demo_page, lambda: (lambda t: t if t != summary else None)(page.inner_text(".rlx-summary")),
+    new_summary = wait_until(page, lambda: (lambda t: t if t != summary else None)(page.inner_text(".rlx-summary")),
                              "the summary to change")  # fmt: skip
     assert f"{lo:g}" in new_summary.replace(",", "")  # it names the brushed range
     page.screenshot(path=str(artifacts / "voila-demo-brushed.png"), full_page=True)
     page.click(".rlx-reset")
-    wait_for_status(demo_page, lambda s: s["step_range"] is None, "reset to all steps")
+    wait_for_status(page, lambda s: s["step_range"] is None, "reset to all steps")
 
 
 def test_legend_click_removes_the_runs_lines_from_every_panel(demo_page, artifacts):
     page = demo_page
     hidden = "REC-OneSide-NoIS (0.2)"
     page.click(".rlx-legend-entry.rlx-run-name-REC-OneSide-NoIS-0-2")
-    state = wait_for_status(demo_page, lambda s: hidden not in s["visible_runs"], "the run to be hidden")
+    state = wait_for_status(page, lambda s: hidden not in s["visible_runs"], "the run to be hidden")
     assert state["visible_runs"] == [r for r in RUNS if r != hidden]
-    wait_until(demo_page, lambda: line_counts(page) == [4, 4, 4, 4], "4 lines per panel")
+    wait_until(page, lambda: line_counts(page) == [4, 4, 4, 4], "4 lines per panel")
     for panel in range(4):
         assert kinds(drawn_lines(page, panel)) == expected_lines([r for r in RUNS if r != hidden])
     assert hidden not in page.inner_text(".rlx-summary")
     page.screenshot(path=str(artifacts / "voila-demo-run-hidden.png"), full_page=True)
     page.click(".rlx-legend-entry.rlx-run-name-REC-OneSide-NoIS-0-2")
-    wait_until(demo_page, lambda: line_counts(page) == [6, 6, 6, 6], "the run back in every panel")
+    wait_until(page, lambda: line_counts(page) == [6, 6, 6, 6], "the run back in every panel")
