@@ -86,26 +86,35 @@ class FindingsView:
     """
 
     def __init__(self, explorer: Any, findings: pd.DataFrame) -> None:
-        missing = {"run", "metric", "kind", "first_step", "last_step", "severity", "message"} - set(findings.columns)
-        if missing:
-            raise RLExploreError(f"findings must come from rlexplore.diagnose; missing columns {sorted(missing)}")
         self._ex = explorer
-        rank = pd.Series(pd.Categorical(findings["severity"].astype(str), SEVERITIES, ordered=True).codes)
-        order = rank.sort_values(ascending=False, kind="stable").index
-        self.findings = findings.iloc[order].reset_index(drop=True)
         self._y = bq.LinearScale(min=0.0, max=1.0)
         self._marks: dict[tuple[int, Any], bq.Lines] = {}
-        self._memo: Any = None
-        self.toggle = ToggleButton(value=True, description=f"Findings ({len(self.findings)})",
-                                   tooltip="Show or hide what rlexplore.diagnose found").add_class("rlx-findings-toggle")
-        self.buttons = [self._button(i) for i in range(len(self.findings))]
-        self._cells = [self._cells_of(i) for i in range(len(self.findings))]
+        self.toggle = ToggleButton(value=True, tooltip="Show or hide what rlexplore.diagnose found")
+        self.toggle.add_class("rlx-findings-toggle")
         self.table = GridBox(layout=Layout(grid_template_columns="repeat(5, max-content) 1fr",
                                            align_items="center")).add_class("rlx-findings-table")
         self.widget = VBox([HTML(_STYLE), self.toggle, self.table]).add_class("rlx-findings")
         self.toggle.observe(explorer._guard(lambda _: self.render()), "value")
         # every trait, like the explorer's own observer, so this runs after it (new panels exist)
         explorer.state.observe(explorer._guard(lambda ch: self.render() if ch["name"] in _TRAITS else None))
+        self.refresh(findings)
+
+    def refresh(self, findings: pd.DataFrame | None = None, *, rules: Any = None) -> None:
+        """Show new findings: `findings`, or :func:`rlexplore.diagnose` on the explorer's
+        current data (after ``ex.set_data`` or while following a live run) with `rules`."""
+        if findings is None:
+            findings = diagnose(self._ex._ds, rules=rules)
+        missing = {"run", "metric", "kind", "first_step", "last_step", "severity", "message"} - set(findings.columns)
+        if missing:
+            raise RLExploreError(f"findings must come from rlexplore.diagnose; missing columns {sorted(missing)}")
+        rank = pd.Series(pd.Categorical(findings["severity"].astype(str), SEVERITIES, ordered=True).codes)
+        self.findings = findings.iloc[rank.sort_values(ascending=False, kind="stable").index].reset_index(drop=True)
+        for mark in self._marks.values():
+            mark.close()
+        self._marks, self._memo = {}, None
+        self.toggle.description = f"Findings ({len(self.findings)})"
+        self.buttons = [self._button(i) for i in range(len(self.findings))]
+        self._cells = [self._cells_of(i) for i in range(len(self.findings))]
         self.render()
 
     # -- what is shown ---------------------------------------------------------------

@@ -192,3 +192,13 @@ def test_findings_in_a_real_browser(tmp_path, app_page, serve_voila, artifacts):
 
 def _rgb(hex_color: str) -> str:
     return "rgb({},{},{})".format(*(int(hex_color[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+def test_refresh_after_new_data(methods_ds):
+    ex = rlx.Explorer(methods_ds.sel(step=slice(None, 1000)), findings=True)
+    assert ex.findings.findings.empty and ex.findings.drawn().empty  # nothing has collapsed yet
+    ex.set_data(methods_ds)
+    ex.findings.refresh()
+    assert "entropy collapse" in set(ex.findings.findings.kind) and len(ex.findings.drawn()) == 3
+    assert ex.findings.toggle.description == "Findings (3)"
+    ex.close()
