@@ -32,6 +32,7 @@ from ..errors import RLExploreError
 EDGE = {"critical": "solid", "warning": "dashed", "info": "dotted"}
 BAND_OPACITY = 0.12
 PAD = 0.1
+MAX_ROWS = 200  # the table lists the most severe; every finding stays drawn and in ``findings``
 _TRAITS = ("metrics", "visible_runs", "run_filter", "runs", "x_axis")  # what changes the findings shown
 DRAWN_COLUMNS = ["panel", "run", "metric", "kind", "first_step", "last_step"]
 _HEAD = ("steps", "severity", "run", "metric", "kind", "finding")
@@ -171,7 +172,8 @@ class FindingsView:
             self._memo = memo
             for button in self.buttons:
                 button.disabled = not self.on_steps
-            self.table.children = self._header() + tuple(w for i in shown.index for w in self._row(i))
+            rows = tuple(w for i in shown.index[:MAX_ROWS] for w in self._row(i))
+            self.table.children = self._header() + rows + self._more(len(shown) - MAX_ROWS)
         self.table.layout.display = None if self.toggle.value else "none"
 
     def _mark(self, i: int, panel: Any) -> bq.Lines:
@@ -213,6 +215,11 @@ class FindingsView:
 
     def _row(self, i: int) -> tuple:
         return (self.buttons[i], *self._cells[i])
+
+    def _more(self, n: int) -> tuple[HTML, ...]:
+        if n <= 0:
+            return ()
+        return (HTML(f"<i>and {n} more, less severe: all are in <code>ex.findings.findings</code></i>"),)
 
     def _header(self) -> tuple[HTML, ...]:
         return tuple(HTML(f"<b>{name}</b>") for name in _HEAD)

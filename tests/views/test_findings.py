@@ -202,3 +202,14 @@ def test_refresh_after_new_data(methods_ds):
     assert "entropy collapse" in set(ex.findings.findings.kind) and len(ex.findings.drawn()) == 3
     assert ex.findings.toggle.description == "Findings (3)"
     ex.close()
+
+
+def test_a_long_table_lists_the_most_severe_and_says_how_many_more(methods_ds, monkeypatch):
+    from rlexplore.views import findings as module
+
+    monkeypatch.setattr(module, "MAX_ROWS", 2)
+    ex = rlx.Explorer(methods_ds, findings=True)
+    cells = ex.findings.table.children
+    assert len(cells) == 6 * 3 + 1 and "and 1 more" in cells[-1].value
+    assert len(ex.findings.drawn()) == 3  # every finding is still drawn
+    ex.close()
