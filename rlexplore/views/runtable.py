@@ -37,6 +37,7 @@ _SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
 _RAMP = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 _MISSING_COLOR = "#8C8C8C"
 NONE = ""
+MAX_ROWS = 150  # rows drawn at once (each is a few widgets); the filter reaches the others
 
 
 def metadata_frame(ds: xr.Dataset) -> pd.DataFrame:
@@ -150,10 +151,12 @@ class RunTable(widgets.VBox):
         self._meta = metadata_frame(ds)
         self._columns = _pick_columns(self._meta, columns)
         self._checks: dict[str, widgets.Checkbox] = {}
+        self._cells: dict[str, list[widgets.Widget]] = {}
+        self._widths = _column_widths(self._meta, self._columns)
+        self._head = [widgets.HTML(""), widgets.HTML(self._line([RUN] + self._columns, bold=True))]
         self._controls = self._make_controls()
         self._grid = widgets.GridBox(layout=widgets.Layout(
-            grid_template_columns=" ".join(["28px", "minmax(120px, auto)"] + ["auto"] * len(self._columns)),
-            grid_gap="0px 12px", max_height="320px", overflow="auto"))
+            grid_template_columns="28px auto", grid_gap="0px 4px", max_height="320px", overflow="auto"))
         self._status = widgets.HTML()
         super().__init__([self._controls, self._status, self._grid], **traits)
         self.add_class("rlx-runtable")
@@ -217,24 +220,40 @@ class RunTable(widgets.VBox):
             self.set_trait("error", str(err))
         self.set_trait("rows", tuple(sort_runs(self._meta, shown, self.sort_by, self.descending)))
         self.set_trait("colors", color_runs(self._meta, self.color_by))
-        self._status.value = f"<span class='rlx-error'>{html.escape(self.error)}</span>" if self.error else ""
-        self._grid.children = self._header() + [cell for run in self.rows for cell in self._row(run)]
+        shown = self.rows[:MAX_ROWS]
+        more = len(self.rows) - len(shown)
+        note = f"showing {len(shown)} of {len(self.rows)} runs: filter to see the others" if more else ""
+        error = f"<span class='rlx-error'>{html.escape(self.error)}</span>" if self.error else ""
+        self._status.value = " ".join(p for p in (error, html.escape(note)) if p)
+        children = tuple(self._head) + tuple(cell for run in shown for cell in self._row(run))
+        if children != self._grid.children:
+            self._grid.children = children
         self._sync_controls()
 
-    def _header(self) -> list[widgets.Widget]:
-        names = ["", RUN] + self._columns
-        return [widgets.HTML(f"<b>{html.escape(n)}</b>") for n in names]
-
     def _row(self, run: str) -> list[widgets.Widget]:
-        box = self._checks.get(run)
-        if box is None:
+        """The widgets of a run's row, made once and kept: sorting only reorders them."""
+        if run not in self._cells:
             box = self._checks[run] = widgets.Checkbox(
                 value=run in self.visible_runs, indent=False, layout=widgets.Layout(width="24px"))
             box.observe(lambda change, run=run: self._on_check(run, change["new"]), "value")
-        swatch = f"<span class='rlx-swatch' style='background:{self.colors[run]}'></span>"
-        cells = [widgets.HTML(swatch + html.escape(run))]
-        cells += [widgets.HTML(html.escape(_format(self._meta.at[run, c]))) for c in self._columns]
-        return [box] + cells
+            self._cells[run] = [box, widgets.HTML()]
+        line = self._cells[run][1]
+        cells = [run] + [_format(self._meta.at[run, c]) for c in self._columns]
+        text = self._line(cells, swatch=self.colors[run])
+        if line.value != text:
+            line.value = text
+        return self._cells[run]
+
+    def _line(self, cells: list[str], *, bold: bool = False, swatch: str | None = None) -> str:
+        """One row as fixed-width cells (escaped), so that rows line up without a widget per cell."""
+        parts = []
+        for i, (text, width) in enumerate(zip(cells, self._widths)):
+            mark = f"<span class='rlx-swatch' style='background:{swatch}'></span>" if i == 0 and swatch else ""
+            body = f"<b>{html.escape(text)}</b>" if bold else html.escape(text)
+            parts.append(f"<span style='display:inline-block;width:{width}ch;overflow:hidden;text-overflow:"
+                         f"ellipsis;white-space:nowrap;vertical-align:bottom' title='{html.escape(text)}'>"
+                         f"{mark}{body}</span>")
+        return "".join(parts)
 
     def _on_check(self, run: str, on: bool) -> None:
         current = set(self.visible_runs)
@@ -266,6 +285,16 @@ class RunTable(widgets.VBox):
                 box.value = getattr(self, name)
 
     _meta: pd.DataFrame | None = None
+
+
+def _column_widths(meta: pd.DataFrame, columns: list[str]) -> list[int]:
+    """Character widths of the run column and each metadata column (2 of padding, 40 at most)."""
+    names = [len(str(r)) for r in meta.index] or [3]
+    widths = [min(40, max(max(names), 3) + 4)]
+    for c in columns:
+        longest = max([len(_format(v)) for v in meta[c].values] + [len(c)])
+        widths.append(min(40, longest + 2))
+    return widths
 
 
 def _pick_columns(meta: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:

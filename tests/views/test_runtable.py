@@ -95,3 +95,13 @@ def test_groups_follow_group_by():
     }
     with pytest.raises(rlx.RLExploreError, match="unknown column"):
         table.group_by = "hp.seed"
+
+
+def test_big_sweeps_draw_the_first_rows_and_say_so():
+    runs = [f"run{i:03d}" for i in range(200)]
+    meta = {r: hparam_coords({"seed": i % 7}) for i, r in enumerate(runs)}
+    table = RunTable(from_columns(runs, ["loss"] * 200, [0] * 200, np.zeros(200), run_coords=meta))
+    assert len(table._grid.children) == 2 + 2 * 150
+    assert "showing 150 of 200 runs" in table._status.value
+    table.filter = "hp.seed == 3"
+    assert len(table.rows) == 29 and len(table._grid.children) == 2 + 2 * 29 and table._status.value == ""
