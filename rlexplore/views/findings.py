@@ -112,7 +112,7 @@ class FindingsView:
         self.findings = findings.iloc[rank.sort_values(ascending=False, kind="stable").index].reset_index(drop=True)
         for mark in self._marks.values():
             mark.close()
-        self._marks, self._memo = {}, None
+        self._marks, self._memo, self._picked = {}, None, {}
         self.toggle.description = f"Findings ({len(self.findings)})"
         self.buttons = [self._button(i) for i in range(len(self.findings))]
         self._cells = [self._cells_of(i) for i in range(len(self.findings))]
@@ -155,9 +155,11 @@ class FindingsView:
         """The finding marks of `panel` for the runs shown (the panel draws them under its lines)."""
         if not (self.toggle.value and self.on_steps):
             return []
-        f = self.findings
-        pick = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
-        return [self._mark(i, panel) for i in pick]
+        key = (panel.key, tuple(shown_runs))
+        if key not in self._picked:  # panels render on every slider move: filter once per view
+            f = self.findings
+            self._picked[key] = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
+        return [self._mark(i, panel) for i in self._picked[key]]
 
     def render(self) -> None:
         """Bring the panels' finding marks and the table in line with the state and toggle."""
