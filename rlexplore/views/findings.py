@@ -159,7 +159,17 @@ class FindingsView:
         if key not in self._picked:  # panels render on every slider move: filter once per view
             f = self.findings
             self._picked[key] = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
-        return [self._mark(i, panel) for i in self._picked[key]]
+        return [self._recolored(self._mark(i, panel), self.findings.at[i, "run"]) for i in self._picked[key]]
+
+    def _recolored(self, mark: bq.Lines, run: str) -> bq.Lines:
+        """`mark` in its run's colour now (the run table can recolour runs)."""
+        color = self._ex.colors.get(run, "#8C8C8C")
+        if list(mark.colors) != [color]:
+            with mark.hold_sync():
+                mark.colors = [color]
+                if mark.fill != "none":
+                    mark.fill_colors = [color]
+        return mark
 
     def render(self) -> None:
         """Bring the panels' finding marks and the table in line with the state and toggle."""

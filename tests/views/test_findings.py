@@ -213,3 +213,11 @@ def test_a_long_table_lists_the_most_severe_and_says_how_many_more(methods_ds, m
     assert len(cells) == 6 * 3 + 1 and "and 1 more" in cells[-1].value
     assert len(ex.findings.drawn()) == 3  # every finding is still drawn
     ex.close()
+
+
+def test_recoloured_runs_recolour_their_findings(ex):
+    from rlexplore.views.extensions import recolor
+
+    recolor(ex, {REC: "#123456"})
+    band = ex.panel("actor/entropy").figure.marks[0]
+    assert band.colors == ["#123456"] and band.fill_colors == ["#123456"]
