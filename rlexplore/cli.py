@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RLExploreError as err:
         print(f"rlexplore: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # e.g. an output folder that cannot be written
+        where = f": {err.filename}" if err.filename else ""
+        print(f"rlexplore: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("rlexplore: interrupted", file=sys.stderr)
         return 130

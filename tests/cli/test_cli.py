@@ -78,3 +78,11 @@ def test_quickstart_copy_never_overwrites_the_users_copy(tmp_path):
 def test_lab_needs_an_existing_notebook_dir(tmp_path, capsys):
     assert main(["demo", "--lab", "--notebook-dir", str(tmp_path / "nope")]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "log.jsonl").write_text('{"step": 1, "x": 1}\n')
+    out = tmp_path / "missing-folder" / "runs.nc"
+    assert main(["convert", str(tmp_path / "log.jsonl"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rlexplore: error: ") and "missing-folder" in err
