@@ -37,6 +37,8 @@ _SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
 _RAMP = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 _MISSING_COLOR = "#8C8C8C"
 NONE = ""
+# inline, since the table may be shown outside the explorer's stylesheet
+_SWATCH = "display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px;"
 MAX_ROWS = 150  # rows drawn at once (each is a few widgets); the filter reaches the others
 
 
@@ -248,7 +250,7 @@ class RunTable(widgets.VBox):
         """One row as fixed-width cells (escaped), so that rows line up without a widget per cell."""
         parts = []
         for i, (text, width) in enumerate(zip(cells, self._widths)):
-            mark = f"<span class='rlx-swatch' style='background:{swatch}'></span>" if i == 0 and swatch else ""
+            mark = f"<span class='rlx-swatch' style='{_SWATCH}background:{swatch}'></span>" if i == 0 and swatch else ""
             body = f"<b>{html.escape(text)}</b>" if bold else html.escape(text)
             parts.append(f"<span style='display:inline-block;width:{width}ch;overflow:hidden;text-overflow:"
                          f"ellipsis;white-space:nowrap;vertical-align:bottom' title='{html.escape(text)}'>"
@@ -262,13 +264,13 @@ class RunTable(widgets.VBox):
     # -- controls -------------------------------------------------------------------
     def _make_controls(self) -> widgets.HBox:
         options = [("(none)", NONE), (RUN, RUN)] + [(c, c) for c in self._meta.columns]
-        small = widgets.Layout(width="180px")
+        small = dict(layout=widgets.Layout(width="220px"), style={"description_width": "initial"})
         self._filter_box = widgets.Text(placeholder="filter: hp.lr < 1e-5, grpo", continuous_update=False,
                                         layout=widgets.Layout(width="240px"))
-        self._sort_box = widgets.Dropdown(options=options, description="sort", layout=small)
+        self._sort_box = widgets.Dropdown(options=options, description="sort", **small)
         self._desc_box = widgets.ToggleButton(description="↓", tooltip="descending", layout=widgets.Layout(width="32px"))
-        self._color_box = widgets.Dropdown(options=options, description="colour", layout=small)
-        self._group_box = widgets.Dropdown(options=options[:1] + options[2:], description="group", layout=small)
+        self._color_box = widgets.Dropdown(options=options, description="colour", **small)
+        self._group_box = widgets.Dropdown(options=options[:1] + options[2:], description="group", **small)
         self._only_button = widgets.Button(description="show only these", layout=widgets.Layout(width="auto"))
         self._only_button.on_click(lambda _: self.show_only_rows())
         pairs = [(self._filter_box, "filter"), (self._sort_box, "sort_by"), (self._desc_box, "descending"),
