@@ -146,6 +146,8 @@ def _convert(args: argparse.Namespace) -> int:
         raise RLExploreError(f"the output must end in .nc (netCDF) or .zarr (Zarr), not {out.name!r}")
     if out.exists() and not args.force:
         raise RLExploreError(f"{out} exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise RLExploreError(f"the output folder {out.parent} does not exist")
     ds = _load(args.paths)
     _save(ds, out, suffix)
     print(f"rlexplore: wrote {ds.sizes['run']} runs × {ds.sizes['metric']} metrics × {ds.sizes['step']} steps to {out}")
