@@ -145,3 +145,19 @@ def test_real_seeds_grouped_by_name(real_data):
     upper = stats["upper"].sel(group="gates_1_2/logs/gate1_adq").values
     np.testing.assert_allclose(upper[everyone], values.max(axis=0)[everyone])
     assert (stats["count"].values <= stats["n_runs"].values[:, None, None]).all()
+
+
+def test_nanquantile_equals_numpy_on_random_gaps():
+    import warnings
+
+    from rlexplore.transforms.groups import nanquantile
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        x = rng.normal(size=(int(rng.integers(1, 8)), 4, 9))
+        x[rng.random(x.shape) < 0.4] = np.nan
+        qs = (0.0, 0.1, 0.25, 0.5, 0.9, 1.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on all-NaN columns
+            expect = np.nanquantile(x, qs, axis=0)
+        np.testing.assert_allclose(nanquantile(x, qs), expect, equal_nan=True)
