@@ -173,3 +173,45 @@ def test_summary_caption_names_the_x_axis(methods):
     methods.state.x_axis = "relative_time"
     methods.state.step_range = (0, 3600)
     assert "Raw values over time since start (s) 0 to 3600" in methods._summary.value
+
+
+WRITER = r"""
+import json, sys, time
+from pathlib import Path
+from tensorboardX import SummaryWriter
+logdir = Path(sys.argv[1])
+tb = SummaryWriter(str(logdir / "tb"), flush_secs=3600)
+with open(logdir / "run.jsonl", "w") as jsonl:
+    for step in range(40):
+        tb.add_scalar("loss", 1.0 / (step + 1), step)
+        tb.flush()
+        line = json.dumps({"step": step, "reward": step / 40})
+        jsonl.write(line[:9]); jsonl.flush(); time.sleep(0.01)
+        jsonl.write(line[9:] + "\n"); jsonl.flush(); time.sleep(0.01)
+tb.close()
+"""
+
+
+def test_explorer_follows_a_real_writer_process_to_a_fresh_load(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("tensorboardX")
+    (tmp_path / "run.jsonl").write_text(json.dumps({"step": 0, "reward": 0.0}) + "\n")
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)])
+    ex = rlx.Explorer.follow(tmp_path, interval=3600, smoothing=0.0)
+    try:
+        while proc.poll() is None:
+            ex._extras.watch.step()  # what the timer does, here as fast as we like
+            time.sleep(0.05)
+    finally:
+        proc.wait(timeout=30)
+    ex._extras.watch.step()
+    fresh = load(tmp_path)
+    xr.testing.assert_identical(ex._ds, fresh)
+    shown = pd.read_csv(io.BytesIO(ex.export("CSV")))  # every point the explorer holds in view
+    expected = rlx.to_dataframe(fresh)
+    assert len(shown) == len(expected) == 80
+    assert sorted(zip(shown.run, shown.metric, shown.step)) == sorted(zip(expected.run, expected.metric, expected.step))
+    ex.close()
