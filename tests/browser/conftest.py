@@ -46,9 +46,13 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser(chromium_path):
-    """One headless Chromium for the whole session."""
+    """A headless Chromium for one test module.
+
+    Playwright's sync API keeps an event loop running while it is started, which breaks
+    later tests that run asyncio themselves: it is stopped at the end of each module.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
