@@ -22,6 +22,7 @@ from ..errors import RLExploreError, missing_extra
 
 STARTUP_TIMEOUT = 120.0  # seconds for the server to open its port (a cold start can be slow)
 STOP_TIMEOUT = 15.0  # seconds for the server to shut its kernels down after SIGTERM
+CULL_IDLE_S = 600  # a closed tab's kernel is stopped after this many idle seconds (open tabs never)
 
 
 def is_loopback(host: str) -> bool:
@@ -72,6 +73,8 @@ def voila_command(notebook: Path, host: str, port: int, extra: Sequence[str] = (
         f"--Voila.ip={host}", f"--Voila.port={port}", "--Voila.port_retries=0",
         # tracebacks help a local user; never show them to other machines
         f"--VoilaConfiguration.show_tracebacks={is_loopback(host)}",
+        # every page load starts a kernel that outlives its tab: stop those idle and unconnected
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}", "--MappingKernelManager.cull_interval=60",
         *extra,
     ]  # fmt: skip
 
