@@ -85,11 +85,6 @@ def line_counts(page) -> list[int]:
     )
 
 
-def line_paths(page) -> list[str]:
-    """The ``d`` attribute of every drawn line, in document order."""
-    return page.eval_on_selector_all(".rlx-panel path.line", "ls => ls.map(l => l.getAttribute('d') || '')")
-
-
 def status(page) -> dict | None:
     """The kernel-side state the explorer publishes in ``.rlx-status`` (``STATE <json>``)."""
     text = page.evaluate("() => { const s = document.querySelector('.rlx-status'); return s ? s.textContent : null; }")
