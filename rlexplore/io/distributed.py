@@ -91,7 +91,7 @@ def load_distributed(
         return set_report(ds, {**get_report(ds), "skipped_folders": skipped}) if skipped else ds
     from ..lazy import assemble, open_zarr
 
-    store = Path(to)
+    store = Path(to).absolute()  # workers in other processes or machines see the same path
     if store.exists():
         raise RLExploreError(f"{store} exists; remove it or choose another path")
     parts_dir = store.with_name(store.name + ".parts")
