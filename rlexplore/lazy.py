@@ -9,6 +9,10 @@ store without holding more than one of them at a time: each is first written as 
 comes to an uncompressed part, then, once every run, metric and step is known, the
 parts are copied one by one into their region of the final, chunked store.
 
+:class:`SeriesRows` and :class:`SmoothedRows` are how the explorer reads such a Dataset:
+indexed like a (run, metric, step) array, they read, and smooth, one series at a time,
+only when it is asked for.
+
 Examples
 --------
 >>> import tempfile, rlexplore as rlx
