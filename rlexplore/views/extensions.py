@@ -29,7 +29,7 @@ from ..export import to_csv, to_matplotlib, view_data
 from ..transforms.xaxis import axis_label, step_range, x_choices, x_values
 from .controls import Controls
 from .datasource import ViewStore
-from .lines import window
+from .lines import band_xy, window
 from .overview import Overview
 from .theme import run_color
 
@@ -263,15 +263,15 @@ def band_values(panel, side: int, view) -> list[np.ndarray]:
 
 
 def _draw_band(panel, mark, key, metric: str, view) -> None:
-    stage = (view.step_range, view.method, view.weight, view.log, id(panel._store))
+    stage = (view.step_range, view.method, view.weight, view.log, view.width_px, id(panel._store))
     if panel._held.get(key) == stage:
         return
     x, lower, upper = panel._store.band(key[0], metric, view.method, view.weight)
-    sel = window(x, view.step_range)
+    bx, by = band_xy(x, lower, upper, view.step_range, panel.plot_width(view.width_px))
     with mark.hold_sync():
         mark.scales = {"x": panel.x_scale, "y": panel._y[key[1]]["log" if view.log else "linear"]}
-        mark.x = np.asarray(x[sel], dtype=np.float64)
-        mark.y = np.vstack([lower[sel], upper[sel]])
+        mark.x = bx
+        mark.y = by
     panel._held[key] = stage
 
 

@@ -70,3 +70,32 @@ def line_xy(
     x_range = step_range if step_range is not None else (steps[0], steps[-1])
     idx = arg_downsample(steps, values, width_px, x_range=x_range, neighbours=False)
     return steps[idx], values[idx]
+
+
+def band_xy(
+    x: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    step_range: tuple[float, float] | None,
+    width_px: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``x`` and 2-row ``y`` a shaded band (``fill="between"``) receives.
+
+    Both edges are downsampled like lines (:func:`line_xy`) and the union of their
+    points is kept, so every pixel column holds the lowest lower edge and the highest
+    upper edge of the full data: at most ``8 * width_px`` points.
+
+    Examples
+    --------
+    >>> x, y = band_xy(np.arange(4.0), np.zeros(4), np.ones(4), (1, 2), 300)
+    >>> x.tolist(), y.tolist()
+    ([1.0, 2.0], [[0.0, 0.0], [1.0, 1.0]])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    lower, upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    if x.size == 0:
+        return x, np.empty((2, 0))
+    x_range = step_range if step_range is not None else (x[0], x[-1])
+    picks = [arg_downsample(x, edge, width_px, x_range=x_range, neighbours=False) for edge in (lower, upper)]
+    idx = np.union1d(*picks)
+    return x[idx], np.vstack([lower[idx], upper[idx]])
