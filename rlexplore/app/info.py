@@ -11,6 +11,7 @@ import xarray as xr
 from ..dataset import LOGGED, METRIC, RUN, STEP, VALUE
 
 MAX_WIDTH = 60  # longest cell shown; longer names are cut in the middle
+FORMAT = "format"  # the per-run coordinate rlexplore.load sets
 
 
 def describe(ds: xr.Dataset) -> str:
@@ -30,11 +31,16 @@ def describe(ds: xr.Dataset) -> str:
     )
     runs = [[name, str(int(logged[i].any(axis=1).sum())), str(int(logged[i].sum())), _range(steps, logged[i].any(axis=0))]
             for i, name in enumerate(ds[RUN].values.tolist())]  # fmt: skip
+    run_header = ["run", "metrics", "points", "steps"]
+    if FORMAT in ds.coords and ds[FORMAT].dims == (RUN,):  # set by rlexplore.load
+        run_header.append("format")
+        for row, fmt in zip(runs, ds[FORMAT].values.tolist()):
+            row.append(str(fmt))
     metrics = [[name, str(int(logged[:, j].any(axis=1).sum())), str(int(logged[:, j].sum())), _range(steps, logged[:, j].any(axis=0))]
                for j, name in enumerate(ds[METRIC].values.tolist())]  # fmt: skip
     return "\n\n".join([
         head,
-        table(["run", "metrics", "points", "steps"], runs),
+        table(run_header, runs),
         table(["metric", "runs", "points", "steps"], metrics),
     ])  # fmt: skip
 

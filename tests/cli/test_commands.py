@@ -38,7 +38,8 @@ def test_info_prints_runs_metrics_steps_and_the_load_report(logdir, capsys):
     head, runs, metrics, *report = out.split("\n\n")
     assert head == "3 runs, 2 metrics, steps 0–90"
     rows = {line.split()[0]: line.split()[1:] for line in runs.splitlines()[2:]}
-    assert rows == {"grpo": ["2", "15", "0–90"], "ppo": ["2", "15", "0–90"], "verl": ["1", "5", "1–5"]}
+    assert rows == {"grpo": ["2", "15", "0–90", "tensorboard"], "ppo": ["2", "15", "0–90", "tensorboard"],
+                    "verl": ["1", "5", "1–5", "jsonl"]}  # fmt: skip
     assert "eval/acc" in metrics and "actor/kl_loss" in metrics
     assert "verl.jsonl" in "\n".join(report)  # the load report names every file it read
 
