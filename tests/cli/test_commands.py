@@ -76,3 +76,13 @@ def test_view_serves_the_explorer_on_the_logs(logdir, tmp_path):
     finally:
         survivors = stop(served, signal.SIGINT)
     assert served.proc.returncode == 0 and survivors == []
+
+
+@pytest.mark.realdata
+def test_info_on_the_real_public_logs(real_data, capsys):
+    assert main(["info", str(real_data)]) == 0
+    out = capsys.readouterr().out
+    head, runs = out.split("\n\n")[:2]
+    n_runs = int(head.split()[0])
+    assert n_runs > 10 and len(runs.splitlines()) == n_runs + 2
+    assert {"tensorboard", "trainer_state", "mlflow"} <= {line.split()[-1] for line in runs.splitlines()[2:]}
