@@ -139,6 +139,19 @@ class SeriesRows:
             return self._array[r, m]
         return self._cache.get((r, m), lambda: np.asarray(self._var[r, m].values, dtype=np.float64))
 
+    def prefetch(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Read the (run, metric) series not read yet in one dask computation (lazy data).
+
+        One computation reads their chunks in parallel, instead of one after the other.
+        """
+        missing = [p for p in dict.fromkeys(pairs) if p not in self._cache] if self.lazy else []
+        if missing:
+            import dask
+
+            arrays = dask.compute(*(self._var.data[r, m] for r, m in missing), scheduler="threads")
+            for pair, arr in zip(missing, arrays):
+                self._cache.get(pair, lambda a=arr: np.asarray(a, dtype=np.float64))
+
     def __getitem__(self, key: tuple) -> np.ndarray:
         row = self.row(int(key[0]), int(key[1]))
         if len(key) == 2 or _selects_all(key[2], row.size):
@@ -199,6 +212,9 @@ class _SeriesCache:
     def __init__(self, bounded: bool) -> None:
         self._items: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._bytes, self._bounded = 0, bounded
+
+    def __contains__(self, key: tuple[int, int]) -> bool:
+        return key in self._items
 
     def get(self, key: tuple[int, int], make: Callable[[], np.ndarray]) -> np.ndarray:
         if key in self._items:

@@ -145,3 +145,18 @@ def test_series_rows_read_lazily_once_and_within_a_memory_budget(tmp_path, monke
     assert rows[0, 0] is not first  # the least recently used series was let go
     smoothed = lazy_mod.SmoothedRows(rows, "ema", 0.9)
     np.testing.assert_allclose(smoothed[2, 3], rlx.smooth(rows[2, 3], "ema", weight=0.9))
+
+
+def test_prefetch_reads_the_series_asked_for_in_one_go(tmp_path):
+    from rlexplore.lazy import SeriesRows
+
+    path = tmp_path / "p.zarr"
+    to_zarr((run_dataset(f"run{i}", 500, ("a", "b", "c"), i) for i in range(4)), path, chunks={METRIC: 1})
+    recording = RecordingStore(zarr.storage.LocalStore(str(path), read_only=True))
+    rows = SeriesRows(open_zarr(recording)[VALUE])
+    recording.keys.clear()
+    rows.prefetch([(1, 2), (3, 0), (1, 2)])
+    read = {tuple(int(i) for i in k.split("/")[2:4]) for k in recording.keys if k.startswith(f"{VALUE}/c")}
+    assert read == {(1, 2), (3, 0)}
+    recording.keys.clear()
+    assert rows[3, 0].shape == (500,) and not recording.keys  # already read

@@ -336,6 +336,7 @@ class Explorer:
         zoom_in = domain[1] - domain[0] < self.x_scale.max - self.x_scale.min
         if not zoom_in:  # the lines are about to grow: rescale while they are short
             self._set_x_domain(domain)
+        self._store.prefetch(st.shown_runs, [m for p in self.panels for m in p.metrics])  # lazy data: one read
         for p in self.panels:
             p.toolbar.show(pinned=p.key in st.pinned, expanded=p.key in st.expanded,
                            log_scale=p.key in st.log_scale, ignore_outliers=p.key in st.ignore_outliers)

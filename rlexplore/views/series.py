@@ -69,6 +69,11 @@ class SeriesStore:
         """``kind="raw"`` or ``"smoothed"``: see :meth:`raw` and :meth:`smoothed`."""
         return self.raw(run, metric) if kind == "raw" else self.smoothed(run, metric, method, weight)
 
+    def prefetch(self, runs, metrics) -> None:
+        """Read these runs' series of these metrics together (one dask computation when lazy)."""
+        self.values.prefetch((self._run[r], self._metric[m]) for r in runs for m in metrics
+                             if r in self._run and m in self._metric)
+
     def point_count(self, metric: str) -> int:
         """The most points any run logged for `metric`.
 
