@@ -85,6 +85,7 @@ def load_distributed(
     root = Path(source)
     tasks = partition(root)
     load_kwargs.setdefault("workers", 1)  # the parallelism is dask's
+    load_kwargs.setdefault("progress", False)  # no progress bars from the workers
     if to is None:
         results, skipped = _split(_run_all(client, _load_task, tasks, root, load_kwargs))
         ds = concat_runs(results)
