@@ -122,8 +122,14 @@ def serve(
         print("\nrlexplore: stopping the server…", flush=True)
         return 0
     finally:
-        stop(proc)
-        signal.signal(signal.SIGTERM, previous)
+        # a second Ctrl-C must not leave the server (in its own session) running
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            stop(proc)
+        finally:
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def stop(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:

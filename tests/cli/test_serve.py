@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 import urllib.request
 
 import pytest
@@ -26,3 +27,13 @@ def test_demo_prints_its_url_and_stops_on_ctrl_c(tmp_path):
     assert served.proc.returncode == 0, served.log_tail()
     assert survivors == []
     assert "stopping the server" in "\n".join(served.lines)
+
+
+def test_a_second_ctrl_c_while_stopping_still_stops_everything(tmp_path):
+    served = start_cli(["demo", "length", "--port", "0"], tmp_path / "cli.log", jupyter_env(tmp_path))
+    get(served.url)  # a kernel to shut down, so that stopping takes a moment
+    for _ in range(5):  # an impatient user
+        served.proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    survivors = stop(served, signal.SIGINT)
+    assert survivors == [] and served.proc.returncode == 0, served.log_tail()
