@@ -3,8 +3,11 @@
 The log tree is cut into *tasks*: a directory that holds a file is one task (loaded
 whole, with :func:`rlexplore.load`); a directory that holds only directories is cut into
 its children. Tasks run on a ``dask.distributed`` client (one passed in, or the current
-default client) or, without one, on dask's default scheduler. Run names are the ones
-``rlexplore.load(root)`` gives: each run's path relative to `root`.
+default client) or, without one, on dask's default scheduler. Runs found by their folder
+(TensorBoard, MLflow, W&B run folders) get the names ``rlexplore.load(root)`` gives: their
+path relative to `root`. A run that ``load`` names from a file's name or content (CSV
+exports, several logs in one folder) gets its folder's path as a prefix instead, as ``load``
+sees one task's folder at a time; the values are the same.
 
 With ``to="runs.zarr"`` each worker writes its runs to a part next to the store and
 returns only a summary; the parts are then assembled into one chunked Zarr store, so
@@ -28,8 +31,14 @@ from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, get_report, set_rep
 from ..errors import RLExploreError, RLExploreWarning, missing_extra
 
 
+_DOCUMENTS = (".md", ".rst", ".html", ".pdf", ".png", ".jpg", ".jpeg", ".svg", ".gif")
+
+
 def partition(root: str | Path) -> list[Path]:
     """The tasks of a log tree: directories holding a file, or a file given directly.
+
+    Documents (``README``, ``*.md``, pictures…) do not make a folder a task, so a root
+    with a README next to its run directories is still cut into them.
 
     Examples
     --------
@@ -49,11 +58,17 @@ def partition(root: str | Path) -> list[Path]:
     while todo:
         folder = todo.pop()
         entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]
-        if any(e.is_file() for e in entries):
+        if any(e.is_file() and not _is_document(e.name) for e in entries):
             tasks.append(folder)
         else:
             todo.extend(Path(e.path) for e in entries if e.is_dir())
     return sorted(tasks)
+
+
+def _is_document(name: str) -> bool:
+    """A README, a licence or a picture next to the runs: no log format reads these."""
+    lower = name.lower()
+    return lower.startswith(("readme", "license", "licence")) or lower.endswith(_DOCUMENTS)
 
 
 def load_distributed(

@@ -32,7 +32,8 @@ def log_tree(tmp_path_factory):
         for step in range(0, 50, 5):
             writer.add_scalar("actor/kl_loss", step * 0.01, step)
     (root / "notes").mkdir()
-    (root / "notes" / "README.txt").write_text("not a log")
+    (root / "notes" / "todo.txt").write_text("not a log")
+    (root / "SOURCES.md").write_text("where these runs come from")  # does not make root one task
     return root
 
 
