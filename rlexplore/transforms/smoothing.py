@@ -49,18 +49,21 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
     if w == 0 or x.size == 0:
         return restore(out)
     finite = np.isfinite(x)
-    block = max(1, int(_LOG_LIMIT / -np.log(w)))
-    last = np.zeros(x.shape[0])
-    count = np.zeros(x.shape[0])
+    block = min(x.shape[1], max(1, int(_LOG_LIMIT / -np.log(w))))
+    # Powers of w by table look-up: pow() per element would cost most of the time.
+    k = np.arange(block + 1, dtype=np.float64)
+    w_pos, w_neg = w**k, (1 - w) * w**-k
+    last = np.zeros((x.shape[0], 1))
+    w_count = np.ones((x.shape[0], 1))  # w ** (finite points before this block)
     with np.errstate(divide="ignore", invalid="ignore"):
         for lo in range(0, x.shape[1], block):
             part, fin = x[:, lo : lo + block], finite[:, lo : lo + block]
-            n = np.cumsum(fin, axis=1, dtype=np.float64)
-            acc = np.cumsum(np.where(fin, part, 0.0) * (1 - w) * w**-n, axis=1)
-            running = w**n * (last[:, None] + acc)
-            total = count[:, None] + n
-            out[:, lo : lo + block] = np.where(fin, running / (1 - w**total), part)
-            last, count = running[:, -1], total[:, -1]
+            n = np.cumsum(fin, axis=1)
+            acc = np.cumsum(np.where(fin, part, 0.0) * w_neg[n], axis=1)
+            w_n = w_pos[n]
+            running = w_n * (last + acc)
+            out[:, lo : lo + block] = np.where(fin, running / (1 - w_count * w_n), part)
+            last, w_count = running[:, -1:], w_count * w_n[:, -1:]
     const = _constant_rows(x, finite)
     out[const] = x[const]
     return restore(out)
