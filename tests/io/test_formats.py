@@ -124,6 +124,7 @@ def test_wandb_offline_run(offline_wandb):
     for s in range(6):
         run.log({"loss": 1.0 / (s + 1), "nested": {"kl": s * 0.1}}, step=s)
     run.finish()
+    wandb.teardown()  # wait for wandb's writer process to exit, so the run file is complete
     ds = rlx.load(offline_wandb / "wandb")
     assert list(ds.run.values) == ["my-run"]
     assert _vals(ds, "my-run", "loss") == {s: 1.0 / (s + 1) for s in range(6)}
