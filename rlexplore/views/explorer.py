@@ -343,6 +343,8 @@ class Explorer:
             p.render(self._panel_view(p), scales_first=not zoom_in)
         if zoom_in:
             self._set_x_domain(domain)
+        for p in self.panels:
+            p.set_x_ticks(domain, self._panel_view(p).width_px)
         self._grid.render(self.panels, st.pinned, st.expanded)
         first = self.panels[0].metrics[0] if self.panels else None
         self.overview.render(first, st.shown_runs, st.smoothing_method, st.smoothing, st.step_range)

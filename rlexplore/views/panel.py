@@ -176,6 +176,14 @@ class MetricPanel:
             mark.y = y
         self._held[key] = stage
 
+    def set_x_ticks(self, domain: tuple[float, float], width_px: int) -> None:
+        """Round x ticks, as many as fit: d3 picks about ten whatever the width, so they collide."""
+        count = max(3, min(10, self.plot_width(width_px) // 70))
+        ticks = nice_ticks(float(domain[0]), float(domain[1]), count)
+        current = self.x_axis.tick_values
+        if current is None or len(current) != len(ticks) or not np.array_equal(current, ticks):
+            self.x_axis.tick_values = ticks
+
     def plot_width(self, width_px: int) -> int:
         """The plotting area's width in pixels for a panel `width_px` wide."""
         margin = self.figure.fig_margin
@@ -312,3 +320,20 @@ def y_domain(values: np.ndarray, *, log: bool, outliers: bool) -> tuple[float | 
     pad = (hi - lo) * 0.05 if hi > lo else max(abs(hi) * 0.05, 0.5 if not log else 0.1)
     lo, hi = float(lo - pad), float(hi + pad)
     return (10.0 ** lo, 10.0 ** hi) if log else (lo, hi)
+
+
+def nice_ticks(lo: float, hi: float, count: int) -> np.ndarray:
+    """About `count` ticks between `lo` and `hi` at round steps (1, 2 or 5 times a power of ten).
+
+    >>> nice_ticks(0, 4000, 5).tolist()
+    [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
+    """
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return np.array([lo], dtype=np.float64)
+    power = 10.0 ** np.floor(np.log10((hi - lo) / max(1, count)))
+    for step in (m * power for m in (1, 2, 5, 10, 20, 50)):  # the finest round step that fits
+        first, last = np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9)
+        if last - first + 1 <= count + 1:
+            break
+    digits = max(0, int(-np.floor(np.log10(step))) + 2)
+    return np.round(np.arange(first, last + 1) * step, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
