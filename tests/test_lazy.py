@@ -16,19 +16,8 @@ import zarr.storage  # noqa: E402
 
 import rlexplore as rlx  # noqa: E402
 from rlexplore.dataset import METRIC, RUN, STEP, VALUE, WALL_TIME, from_columns  # noqa: E402
+from zarr_helpers import RecordingStore  # noqa: E402
 from rlexplore.lazy import fetch, is_lazy, open_zarr, to_zarr  # noqa: E402
-
-
-class RecordingStore(zarr.storage.WrapperStore):
-    """A real local store that remembers which keys were read."""
-
-    def __init__(self, store):
-        super().__init__(store)
-        self.keys: list[str] = []
-
-    async def get(self, key, prototype, byte_range=None):
-        self.keys.append(key)
-        return await super().get(key, prototype, byte_range)
 
 
 def run_dataset(name: str, n_steps: int, metrics: tuple[str, ...], seed: int, every: int = 1) -> xr.Dataset:

@@ -13,22 +13,11 @@ pytest.importorskip("dask")
 import zarr.storage  # noqa: E402
 
 import rlexplore as rlx  # noqa: E402
+from zarr_helpers import RecordingStore  # noqa: E402
 from rlexplore.lazy import is_lazy, open_zarr, to_zarr  # noqa: E402
 
 RUNS, METRICS, STEPS = 8, 6, 3000
 SPIKE = ("run5", "m4", 1234, 50.0)
-
-
-class RecordingStore(zarr.storage.WrapperStore):
-    """A real local store that remembers which keys were read."""
-
-    def __init__(self, store):
-        super().__init__(store)
-        self.keys: list[str] = []
-
-    async def get(self, key, prototype, byte_range=None):
-        self.keys.append(key)
-        return await super().get(key, prototype, byte_range)
 
 
 def run(i: int) -> xr.Dataset:
