@@ -22,7 +22,9 @@ class _CountingComm(BaseComm):
 
     def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
         if self.meter is not None:
-            size = len(json.dumps(data, default=str)) + sum(memoryview(b).nbytes for b in buffers or ())
+            size = len(json.dumps(data, default=str)) + sum(
+                memoryview(b).nbytes for b in buffers or ()
+            )
             self.meter.bytes += size
             self.meter.messages += 1
 
@@ -52,7 +54,10 @@ def timed(results: dict, name: str, meter: WireMeter | None = None):
         meter.reset()
     start, cpu = time.perf_counter(), time.process_time()
     yield
-    results[name] = {"ms": (time.perf_counter() - start) * 1e3, "cpu_ms": (time.process_time() - cpu) * 1e3}
+    results[name] = {
+        "ms": (time.perf_counter() - start) * 1e3,
+        "cpu_ms": (time.process_time() - cpu) * 1e3,
+    }
     if meter is not None:
         results[name]["bytes"] = meter.bytes
 

@@ -70,7 +70,11 @@ SINCE_JS = """() => {
 def notebook(workload: str, folder: Path) -> Path:
     code = f"import rlexplore as rlx\n{WORKLOADS[workload]}\nex = rlx.Explorer(ds)\nex.widget"
     nb = new_notebook(cells=[new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = folder / f"bench-{workload}.ipynb"
     nbformat.write(nb, path)
     return path
@@ -96,10 +100,14 @@ def measure(browser, url: str) -> dict[str, float]:
     out = {"page load → all panels drawn": (time.perf_counter() - start) * 1000}
     page.evaluate(OBSERVE_JS)
     smoothed = page.locator(".rlx-panel path.line").count() // 2
-    out["slider move → repaint"] = repaint_after(page, lambda: drag_slider(page, ".rlx-smoothing", 0.95), smoothed)
+    out["slider move → repaint"] = repaint_after(
+        page, lambda: drag_slider(page, ".rlx-smoothing", 0.95), smoothed
+    )
     first = page.locator(".rlx-legend-entry").first
     out["legend click → repaint"] = repaint_after(page, first.click, 1)
-    out["brush → every panel zoomed"] = repaint_after(page, lambda: drag_brush(page, 0, 0.3, 0.6), smoothed)
+    out["brush → every panel zoomed"] = repaint_after(
+        page, lambda: drag_brush(page, 0, 0.3, 0.6), smoothed
+    )
     context.close()
     return out
 
@@ -113,22 +121,32 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="rlx-bench-browser-"))
     chromium = os.environ.get("RLX_CHROMIUM", "/usr/bin/chromium")
-    print(f"# bench_browser: Voila + Chromium ({chromium}), {args.repeats} page loads per workload, {os.cpu_count()} cores")
+    print(
+        f"# bench_browser: Voila + Chromium ({chromium}), {args.repeats} page loads per workload, {os.cpu_count()} cores"
+    )
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--disable-gpu", "--disable-dev-shm-usage"])
+        browser = pw.chromium.launch(
+            executable_path=chromium, args=["--disable-gpu", "--disable-dev-shm-usage"]
+        )
         for workload in args.workloads:
             t0 = time.perf_counter()
-            served = start_voila(notebook(workload, tmp), tmp / f"{workload}.log", jupyter_env(tmp / "jupyter"))
+            served = start_voila(
+                notebook(workload, tmp), tmp / f"{workload}.log", jupyter_env(tmp / "jupyter")
+            )
             ready = (time.perf_counter() - t0) * 1000
             try:
                 rows = [measure(browser, served.url) for _ in range(args.repeats)]
             finally:
                 stop(served)
             print(f"\n## {workload} (Voila server ready in {ready:.0f} ms)")
-            print(f"| {'measure':<28} | median ms | min ms | max ms |\n|{'-' * 30}|----------:|-------:|-------:|")
+            print(
+                f"| {'measure':<28} | median ms | min ms | max ms |\n|{'-' * 30}|----------:|-------:|-------:|"
+            )
             for key in rows[0]:
                 values = [r[key] for r in rows]
-                print(f"| {key:<28} | {statistics.median(values):9.0f} | {min(values):6.0f} | {max(values):6.0f} |")
+                print(
+                    f"| {key:<28} | {statistics.median(values):9.0f} | {min(values):6.0f} | {max(values):6.0f} |"
+                )
         browser.close()
 
 

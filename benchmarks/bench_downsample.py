@@ -68,7 +68,8 @@ def use_naive(naive: bool, saved: dict) -> None:
 
 def step(meter: WireMeter, action) -> tuple[float, float, int]:
     """(CPU ms, wall ms, bytes sent) of one update. CPU time is the kernel's own work:
-    on a shared machine, wall time also counts the other jobs."""
+    on a shared machine, wall time also counts the other jobs.
+    """
     meter.reset()
     cpu, wall = time.process_time(), time.perf_counter()
     action()
@@ -94,7 +95,9 @@ def drive(ds: xr.Dataset, meter: WireMeter) -> dict[str, tuple[float, float, int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--no-naive", action="store_true", help="skip the every-point path")
     args = parser.parse_args()
@@ -104,7 +107,9 @@ def main() -> None:
     rlx.Explorer(rlx.demo("dashboard"))  # warm imports
     saved: dict = {}
     modes = ["pixel"] + ([] if args.no_naive else ["naive"])
-    print(f"{RUNS} runs x {METRICS} metrics, raw + smoothed lines; per update: kernel CPU ms, wall ms, kB sent")
+    print(
+        f"{RUNS} runs x {METRICS} metrics, raw + smoothed lines; per update: kernel CPU ms, wall ms, kB sent"
+    )
     for n in args.steps:
         ds = dataset(n)
         for mode in modes:
@@ -116,7 +121,9 @@ def main() -> None:
                 if name == "points drawn":
                     print(f"  {name:17s} {sent:>12,}")
                 else:
-                    print(f"  {name:17s} {cpu:9.0f} CPU ms {wall:9.0f} wall ms {sent / 1e3:12,.0f} kB")
+                    print(
+                        f"  {name:17s} {cpu:9.0f} CPU ms {wall:9.0f} wall ms {sent / 1e3:12,.0f} kB"
+                    )
         del ds
     use_naive(False, saved)
     print(f"\npeak memory {peak_rss_mb():,.0f} MB")

@@ -23,11 +23,19 @@ def main() -> None:
     values[:15, :, 1::2] = np.nan
     ds = xr.Dataset(
         {"value": (("run", "metric", "step"), values)},
-        coords={"run": np.array([f"m{i % 3}-seed{i}" for i in range(runs)], dtype=object),
-                "metric": np.array([f"x{i}" for i in range(metrics)], dtype=object), "step": np.arange(steps)},
+        coords={
+            "run": np.array([f"m{i % 3}-seed{i}" for i in range(runs)], dtype=object),
+            "metric": np.array([f"x{i}" for i in range(metrics)], dtype=object),
+            "step": np.arange(steps),
+        },
     )
     print(f"{runs} runs x {metrics} metrics x {steps:,} steps ({values.size:,} values), 3 groups")
-    for center, band in [("mean", "std"), ("mean", "sem"), ("mean", "minmax"), ("median", "quantile")]:
+    for center, band in [
+        ("mean", "std"),
+        ("mean", "sem"),
+        ("mean", "minmax"),
+        ("median", "quantile"),
+    ]:
         t0 = time.perf_counter()
         aggregate(ds, pattern=r"-seed\d+", center=center, band=band)
         print(f"  {center:6s} + {band:8s}: {time.perf_counter() - t0:.2f} s")

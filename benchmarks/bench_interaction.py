@@ -35,7 +35,9 @@ class CountingComm(BaseComm):
     log: list[tuple[str, int]] = []
 
     def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
-        size = len(json.dumps(data or {}, default=str)) + sum(memoryview(b).nbytes for b in buffers or [])
+        size = len(json.dumps(data or {}, default=str)) + sum(
+            memoryview(b).nbytes for b in buffers or []
+        )
         CountingComm.log.append((msg_type, size))
 
 
@@ -64,14 +66,22 @@ def measure(action, repeats: int, warmup: int = 3, setup=None):
         CountingComm.log.clear()
         start, start_cpu = time.perf_counter(), time.process_time()
         action(i)
-        elapsed, elapsed_cpu = (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
+        elapsed, elapsed_cpu = (
+            (time.perf_counter() - start) * 1000,
+            (time.process_time() - start_cpu) * 1000,
+        )
         if i >= warmup:
             times.append(elapsed)
             cpu.append(elapsed_cpu)
             sizes.append(sum(size for kind, size in CountingComm.log if kind == "comm_msg"))
             counts.append(sum(kind == "comm_msg" for kind, _ in CountingComm.log))
-    return (statistics.median(times), float(np.percentile(times, 90)), statistics.median(cpu),
-            statistics.median(sizes), statistics.median(counts))
+    return (
+        statistics.median(times),
+        float(np.percentile(times, 90)),
+        statistics.median(cpu),
+        statistics.median(sizes),
+        statistics.median(counts),
+    )
 
 
 def main(argv=None) -> int:
@@ -104,7 +114,9 @@ def main(argv=None) -> int:
 
     def brush_release(i):
         lo = float(rng.uniform(1, 2500))
-        brush.set_state({"brushing": False, "selected": array_state([lo, lo + rng.uniform(200, 1500)])})
+        brush.set_state(
+            {"brushing": False, "selected": array_state([lo, lo + rng.uniform(200, 1500)])}
+        )
 
     def zoomed_press(i):
         ex.state.step_range = (1000.0 + i, 2000.0 + i)
@@ -125,13 +137,17 @@ def main(argv=None) -> int:
     rows.append(("reset (double-click)", measure(reset, args.repeats, setup=zoomed_press)))
     ex.tool = "inspect"
     rows.append(("hover (inspect cursor)", measure(hover, args.repeats)))
-    print(f"rlexplore.demo('methods'): 3 runs x 4 metrics x 4000 steps, {len(ex.panels)} panels, "
-          f"{args.repeats} repeats each")
+    print(
+        f"rlexplore.demo('methods'): 3 runs x 4 metrics x 4000 steps, {len(ex.panels)} panels, "
+        f"{args.repeats} repeats each"
+    )
     print(f"build: {build_ms:.0f} ms, {build_bytes / 1024:.0f} KiB of widget state\n")
     print("| interaction | median ms | p90 ms | median CPU ms | KiB sent per update | messages |")
     print("|---|---|---|---|---|---|")
     for name, (median, p90, cpu, size, count) in rows:
-        print(f"| {name} | {median:.1f} | {p90:.1f} | {cpu:.1f} | {size / 1024:.1f} | {count:.0f} |")
+        print(
+            f"| {name} | {median:.1f} | {p90:.1f} | {cpu:.1f} | {size / 1024:.1f} | {count:.0f} |"
+        )
     return 0
 
 

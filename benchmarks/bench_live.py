@@ -62,7 +62,9 @@ def main() -> None:
             t0 = time.perf_counter()
             write_steps(tb, jsonl, range(args.steps), args.metrics)
             settle(logdir)
-            print(f"wrote {2 * args.metrics * args.steps:,} points in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"wrote {2 * args.metrics * args.steps:,} points in {time.perf_counter() - t0:.1f} s"
+            )
             follower = Follower(logdir)
             t0 = time.perf_counter()
             follower.poll()
@@ -85,9 +87,13 @@ def main() -> None:
         size = sum(p.stat().st_size for p in logdir.rglob("*") if p.is_file())
     points = 2 * args.metrics * (args.steps + args.appends)
     print(f"{points:,} points, {size / 2**20:.1f} MiB on disk")
-    print(f"first poll (reads everything): {first:.2f} s; rlexplore.load of the final directory: {load_s:.2f} s")
-    print(f"poll after one appended step ({2 * args.metrics} points): median {statistics.median(times) * 1e3:.0f} ms, "
-          f"max {max(times) * 1e3:.0f} ms; bytes read per poll: median {statistics.median(read):,.0f}")
+    print(
+        f"first poll (reads everything): {first:.2f} s; rlexplore.load of the final directory: {load_s:.2f} s"
+    )
+    print(
+        f"poll after one appended step ({2 * args.metrics} points): median {statistics.median(times) * 1e3:.0f} ms, "
+        f"max {max(times) * 1e3:.0f} ms; bytes read per poll: median {statistics.median(read):,.0f}"
+    )
     print("follower dataset == fresh load: yes")
 
 
@@ -107,8 +113,10 @@ def explorer_update() -> None:
     t0 = time.perf_counter()
     ex.state.group_by = "hp.sync_interval"
     group_ms = (time.perf_counter() - t0) * 1e3
-    print(f"explorer on demo('methods'), 3 runs x 4 panels x 4000 steps: set_data with one more step "
-          f"median {statistics.median(times) * 1e3:.0f} ms; x axis switch {x_ms:.0f} ms; grouping {group_ms:.0f} ms")
+    print(
+        f"explorer on demo('methods'), 3 runs x 4 panels x 4000 steps: set_data with one more step "
+        f"median {statistics.median(times) * 1e3:.0f} ms; x axis switch {x_ms:.0f} ms; grouping {group_ms:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def _write_run(args: tuple[str, int, int, int]) -> None:
     rng = np.random.default_rng(run)
     names = tag_names(n_tags)
     values = rng.standard_normal((n_steps, n_tags)).cumsum(axis=0) / 100.0
-    writer = SummaryWriter(os.path.join(logdir, f"run_{run:02d}"), max_queue=100_000, flush_secs=600)
+    writer = SummaryWriter(
+        os.path.join(logdir, f"run_{run:02d}"), max_queue=100_000, flush_secs=600
+    )
     t0 = 1.7e9 + run * 1e5
     for step in range(n_steps):
         wall = t0 + step * 2.0
@@ -123,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--skip-tbparse", action="store_true")
-    parser.add_argument("--pure-python", action="store_true",
-                        help="use rlexplore's pure-Python parser instead of the C extension")
+    parser.add_argument(
+        "--pure-python",
+        action="store_true",
+        help="use rlexplore's pure-Python parser instead of the C extension",
+    )
     args = parser.parse_args(argv)
 
     import rlexplore as rlx
@@ -133,19 +138,25 @@ def main(argv: list[str] | None = None) -> int:
     logdir = ensure_workload(args.cache, args.runs, args.tags, args.steps)
     n = args.runs * args.tags * args.steps
     size = sum(p.stat().st_size for p in logdir.rglob("events.out.tfevents.*"))
-    print(f"workload: {args.runs} runs x {args.tags} tags x {args.steps} steps = {n:,} scalars, "
-          f"{size / 2**20:.0f} MiB of event files")
-    print(f"C extension: {'yes' if tfrecord.have_extension() and not args.pure_python else 'no'}; "
-          f"cores: {os.cpu_count()}")
+    print(
+        f"workload: {args.runs} runs x {args.tags} tags x {args.steps} steps = {n:,} scalars, "
+        f"{size / 2**20:.0f} MiB of event files"
+    )
+    print(
+        f"C extension: {'yes' if tfrecord.have_extension() and not args.pure_python else 'no'}; "
+        f"cores: {os.cpu_count()}"
+    )
 
     with PeakRSS() as mem_rlx:
         t = time.perf_counter()
         ds = rlx.load(logdir, progress=False, _pure_python=args.pure_python)
         t_rlx = time.perf_counter() - t
     ds_bytes = ds.nbytes
-    print(f"rlexplore.load : {t_rlx:8.2f} s  {n / t_rlx:14,.0f} scalars/s  "
-          f"peak +{mem_rlx.delta / 2**20:7.0f} MiB  (Dataset {ds_bytes / 2**20:.0f} MiB, "
-          f"peak = {mem_rlx.delta / ds_bytes:.2f} x Dataset)")
+    print(
+        f"rlexplore.load : {t_rlx:8.2f} s  {n / t_rlx:14,.0f} scalars/s  "
+        f"peak +{mem_rlx.delta / 2**20:7.0f} MiB  (Dataset {ds_bytes / 2**20:.0f} MiB, "
+        f"peak = {mem_rlx.delta / ds_bytes:.2f} x Dataset)"
+    )
     if args.skip_tbparse:
         return 0
 
@@ -153,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         ref = load_tbparse(logdir)
         t_tb = time.perf_counter() - t
-    print(f"tbparse + pivot: {t_tb:8.2f} s  {n / t_tb:14,.0f} scalars/s  "
-          f"peak +{mem_tb.delta / 2**20:7.0f} MiB")
+    print(
+        f"tbparse + pivot: {t_tb:8.2f} s  {n / t_tb:14,.0f} scalars/s  "
+        f"peak +{mem_tb.delta / 2**20:7.0f} MiB"
+    )
 
     same = (
         list(ds.run.values) == list(ref.run.values)

@@ -42,7 +42,10 @@ def run_dataset(i: int, n_metrics: int, n_steps: int) -> xr.Dataset:
     walk = np.cumsum(rng.normal(0, 0.01, (1, n_metrics, n_steps)), axis=-1)
     values = walk + rng.normal(0, 1, (1, n_metrics, 1))
     ds = xr.Dataset(
-        {"value": (("run", "metric", "step"), values), "wall_time": (("run", "step"), 1.7e9 + 30.0 * steps[None])},
+        {
+            "value": (("run", "metric", "step"), values),
+            "wall_time": (("run", "step"), 1.7e9 + 30.0 * steps[None]),
+        },
         coords={
             "run": np.array([f"sweep/lr{i % 10}/seed{i:04d}"], dtype=object),
             "metric": np.array([metric_name(j) for j in range(n_metrics)], dtype=object),
@@ -65,7 +68,11 @@ def generate(path: Path, runs: int, metrics: int, steps: int) -> dict:
     start = time.perf_counter()
     rlx.to_zarr((run_dataset(i, metrics, steps) for i in range(runs)), path)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return {"seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb(), "store_gb": size / 1e9}
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_rss_mb": peak_rss_mb(),
+        "store_gb": size / 1e9,
+    }
 
 
 def measure(path: Path) -> dict:
@@ -97,7 +104,9 @@ def measure(path: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--metrics", type=int, default=100)
     parser.add_argument("--steps", type=int, default=10_000)
@@ -110,15 +119,21 @@ def main() -> None:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         print(f"generating {path} ...", flush=True)
-        print("generate:", json.dumps(generate(path, args.runs, args.metrics, args.steps)), flush=True)
-    out = subprocess.run([sys.executable, __file__, "--measure", str(path)], capture_output=True, text=True)
+        print(
+            "generate:", json.dumps(generate(path, args.runs, args.metrics, args.steps)), flush=True
+        )
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path)], capture_output=True, text=True
+    )
     if out.returncode:
         sys.exit(out.stderr)
     res = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"sweep {res['shape']}: {PANELS} panels x {SHOWN_RUNS} runs")
     for name in ("open", "render_10_of_10", "first_render", "smoothing_change", "brush"):
         sent = f", {res[name]['bytes'] / 1e3:,.0f} kB sent" if "bytes" in res[name] else ""
-        print(f"  {name:17s} {res[name]['cpu_ms']:9.0f} CPU ms {res[name]['ms']:9.0f} wall ms{sent}")
+        print(
+            f"  {name:17s} {res[name]['cpu_ms']:9.0f} CPU ms {res[name]['ms']:9.0f} wall ms{sent}"
+        )
     print(f"  points drawn      {res['points_drawn']:,}")
     print(f"  peak memory       {res['peak_rss_mb']:,.0f} MB (target < 2048)")
 

@@ -35,7 +35,9 @@ class RLXAccessor:
         """The metric names, in dataset order."""
         return tuple(self._ds[METRIC].values.tolist())
 
-    def smooth(self, weight: float = 0.6, method: str = "ema", *, window: float | None = None) -> xr.Dataset:
+    def smooth(
+        self, weight: float = 0.6, method: str = "ema", *, window: float | None = None
+    ) -> xr.Dataset:
         """Return a copy whose ``value`` is smoothed along ``step`` (see :func:`rlexplore.transforms.smooth`)."""
         validate(self._ds)
         values = smooth(self._ds[VALUE].values, method, weight=weight, window=window)

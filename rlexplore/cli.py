@@ -62,8 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="serve the explorer on built-in demo data")
-    p.add_argument("name", nargs="?", default="methods", choices=NAMES, help="which demo (default: methods)")
-    p.add_argument("--lab", action="store_true", help="open the quickstart notebook in JupyterLab instead")
+    p.add_argument(
+        "name", nargs="?", default="methods", choices=NAMES, help="which demo (default: methods)"
+    )
+    p.add_argument(
+        "--lab", action="store_true", help="open the quickstart notebook in JupyterLab instead"
+    )
     p.add_argument("--notebook-dir", type=Path, default=Path("."),
                    help=f"with --lab: where {QUICKSTART_COPY} is written (default: here)")  # fmt: skip
     _server_options(p)
@@ -71,9 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("view", help="serve the explorer on your logs")
     _paths(p)
-    p.add_argument("--follow", action="store_true", help="watch a training job's logs: show what it appends")
-    p.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
-                   help="with --follow: seconds between reads (default 5)")
+    p.add_argument(
+        "--follow", action="store_true", help="watch a training job's logs: show what it appends"
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="with --follow: seconds between reads (default 5)",
+    )
     _server_options(p)
     p.set_defaults(handler=_view)
 
@@ -92,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=None,
                    help=f"port to serve on (default: {VOILA_PORT}, or {LAB_PORT} with --lab; 0 picks a free one)")  # fmt: skip
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
 
 
 def _paths(p: argparse.ArgumentParser) -> None:
@@ -123,7 +138,9 @@ def _view(args: argparse.Namespace) -> int:
 
     paths = _existing(args.paths)
     if args.follow and (len(paths) != 1 or not args.interval > 0):
-        raise RLExploreError("--follow watches one log directory or file, every --interval SECONDS > 0")
+        raise RLExploreError(
+            "--follow watches one log directory or file, every --interval SECONDS > 0"
+        )
     follow = args.interval if args.follow else None
     return _voila(args, app.source_env(paths=paths, follow=follow), what=", ".join(paths))
 
@@ -143,14 +160,18 @@ def _convert(args: argparse.Namespace) -> int:
     out: Path = args.output
     suffix = out.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
-        raise RLExploreError(f"the output must end in .nc (netCDF) or .zarr (Zarr), not {out.name!r}")
+        raise RLExploreError(
+            f"the output must end in .nc (netCDF) or .zarr (Zarr), not {out.name!r}"
+        )
     if out.exists() and not args.force:
         raise RLExploreError(f"{out} exists; pass --force to replace it")
     if not out.parent.is_dir():
         raise RLExploreError(f"the output folder {out.parent} does not exist")
     ds = _load(args.paths)
     _save(ds, out, suffix)
-    print(f"rlexplore: wrote {ds.sizes['run']} runs × {ds.sizes['metric']} metrics × {ds.sizes['step']} steps to {out}")
+    print(
+        f"rlexplore: wrote {ds.sizes['run']} runs × {ds.sizes['metric']} metrics × {ds.sizes['step']} steps to {out}"
+    )
     return 0
 
 
@@ -193,7 +214,9 @@ def _save(ds, out: Path, suffix: str) -> None:
 
     if out.exists() and not out.is_dir():
         out.unlink()
-    with warnings.catch_warnings():  # Zarr 3: "consolidated metadata is not in the spec yet"; xarray reads it
+    with (
+        warnings.catch_warnings()
+    ):  # Zarr 3: "consolidated metadata is not in the spec yet"; xarray reads it
         warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
         ds.to_zarr(out, mode="w")
 
@@ -205,7 +228,9 @@ def _voila(args: argparse.Namespace, source: dict[str, str], what: str) -> int:
     from .app import server
 
     port = server.pick_port(args.host, VOILA_PORT if args.port is None else args.port)
-    cmd = server.voila_command(app.template(app.EXPLORER_NOTEBOOK), args.host, port, args.server_args)
+    cmd = server.voila_command(
+        app.template(app.EXPLORER_NOTEBOOK), args.host, port, args.server_args
+    )
     env = {**os.environ, **source}
     return server.serve(cmd, args.host, port, server.url_for(args.host, port), env=env, what=what)
 

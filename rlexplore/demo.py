@@ -147,8 +147,16 @@ def _dashboard(rng: np.random.Generator) -> xr.Dataset:
     rows = _Rows()
     for run, s in runs.items():
         wall = _wall(rng, every, 600.0)
-        rows.add(run, "eval/math-eval/accuracy/mean", evals, _keyed(rng, evals, s["acc"], 0.004), wall[evals])
-        rows.add(run, "actor/entropy_loss", every, np.abs(_keyed(rng, every, s["ent"], 0.006)), wall)
+        rows.add(
+            run,
+            "eval/math-eval/accuracy/mean",
+            evals,
+            _keyed(rng, evals, s["acc"], 0.004),
+            wall[evals],
+        )
+        rows.add(
+            run, "actor/entropy_loss", every, np.abs(_keyed(rng, every, s["ent"], 0.006)), wall
+        )
         rows.add(run, "actor/kl_loss", every, np.abs(_keyed(rng, every, s["kl"], 0.02)), wall)
     coords = {run: hparam_coords({"actor.optim.lr": s["lr"]}) for run, s in runs.items()}
     return rows.build(coords, "dashboard")
@@ -156,11 +164,38 @@ def _dashboard(rng: np.random.Generator) -> xr.Dataset:
 
 def _length(rng: np.random.Generator) -> xr.Dataset:
     lengths, rates = np.arange(0, 501, 5), np.arange(0, 501, 10)
-    length_keys = [(0, 3050), (50, 3000), (100, 3500), (150, 3650), (200, 4050), (250, 4600),
-                   (300, 4900), (350, 5100), (400, 6100), (450, 6200), (500, 6400)]
-    rate_keys = [(0, 20.0), (50, 22.5), (75, 21.0), (100, 27.5), (150, 27.5), (175, 25.0),
-                 (200, 27.5), (250, 32.5), (275, 29.5), (300, 32.5), (350, 32.5), (390, 34.8),
-                 (400, 35.0), (410, 34.6), (425, 31.0), (450, 32.5), (500, 32.0)]
+    length_keys = [
+        (0, 3050),
+        (50, 3000),
+        (100, 3500),
+        (150, 3650),
+        (200, 4050),
+        (250, 4600),
+        (300, 4900),
+        (350, 5100),
+        (400, 6100),
+        (450, 6200),
+        (500, 6400),
+    ]
+    rate_keys = [
+        (0, 20.0),
+        (50, 22.5),
+        (75, 21.0),
+        (100, 27.5),
+        (150, 27.5),
+        (175, 25.0),
+        (200, 27.5),
+        (250, 32.5),
+        (275, 29.5),
+        (300, 32.5),
+        (350, 32.5),
+        (390, 34.8),
+        (400, 35.0),
+        (410, 34.6),
+        (425, 31.0),
+        (450, 32.5),
+        (500, 32.0),
+    ]
     wall = _wall(rng, lengths, 90.0)
     rows = _Rows()
     rows.add("grpo", "response_length/mean", lengths, _keyed(rng, lengths, length_keys, 40.0), wall)

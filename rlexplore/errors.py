@@ -17,6 +17,5 @@ class RLExploreWarning(UserWarning):
 def missing_extra(package: str, extra: str) -> RLExploreError:
     """Return the error raised when an optional dependency is not installed."""
     return RLExploreError(
-        f"this needs the optional package {package!r}: "
-        f"pip install 'rlexplore[{extra}]'"
+        f"this needs the optional package {package!r}: pip install 'rlexplore[{extra}]'"
     )

@@ -172,19 +172,25 @@ def to_matplotlib(
     xs = x_values(v, x)
     metrics = [str(m) for m in v[METRIC].values]
     nrows = max(1, -(-len(metrics) // ncols))
-    fig, axes = plt.subplots(nrows, min(ncols, max(1, len(metrics))), squeeze=False,
-                             figsize=(5.0 * min(ncols, max(1, len(metrics))), 3.2 * nrows))
+    fig, axes = plt.subplots(
+        nrows,
+        min(ncols, max(1, len(metrics))),
+        squeeze=False,
+        figsize=(5.0 * min(ncols, max(1, len(metrics))), 3.2 * nrows),
+    )
     plt.close(fig)  # detached from pyplot: shown once when returned, never twice
     grouped = group_by is not None or pattern is not None
     colors = dict(colors or {})
     for ax, metric in zip(axes.flat, metrics):
         if grouped:
-            _draw_groups(ax, v, xs, metric, colors, by=group_by, pattern=pattern, center=center, band=band)
+            _draw_groups(
+                ax, v, xs, metric, colors, by=group_by, pattern=pattern, center=center, band=band
+            )
         else:
             _draw_runs(ax, v, xs, metric, colors, raw_alpha)
         ax.set_title(metric)
         ax.set_xlabel(axis_label(x))
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.set_visible(False)
     if metrics:
         axes.flat[0].legend(fontsize="small")
@@ -192,7 +198,9 @@ def to_matplotlib(
     return fig
 
 
-def _draw_runs(ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict, raw_alpha: float) -> None:
+def _draw_runs(
+    ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict, raw_alpha: float
+) -> None:
     raw = v[VALUE].sel({METRIC: metric}).values
     smoothed = v[SMOOTHED].sel({METRIC: metric}).values if SMOOTHED in v else None
     for i, run in enumerate(str(r) for r in v[RUN].values):
@@ -205,7 +213,9 @@ def _draw_runs(ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict, r
         ax.plot(xs.values[i, keep], smoothed[i, keep], color=color, label=run, lw=1.4)
 
 
-def _draw_groups(ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict, **options: Any) -> None:
+def _draw_groups(
+    ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict, **options: Any
+) -> None:
     source = v.assign({VALUE: v[SMOOTHED]}) if SMOOTHED in v else v
     stats = aggregate(source.sel({METRIC: [metric]}), **options)
     xg = group_x(xs, stats)
@@ -215,8 +225,14 @@ def _draw_groups(ax, v: xr.Dataset, xs: xr.DataArray, metric: str, colors: dict,
         keep = np.isfinite(s["center"].values) & np.isfinite(xg[i])
         label_n = f"{label} (n={int(s['n_runs'])})"
         ax.plot(xg[i, keep], s["center"].values[keep], color=color, label=label_n, lw=1.4)
-        ax.fill_between(xg[i, keep], s["lower"].values[keep], s["upper"].values[keep], color=color,
-                        alpha=0.2, lw=0)
+        ax.fill_between(
+            xg[i, keep],
+            s["lower"].values[keep],
+            s["upper"].values[keep],
+            color=color,
+            alpha=0.2,
+            lw=0,
+        )
 
 
 def _pyplot():

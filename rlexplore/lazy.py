@@ -134,6 +134,7 @@ class SeriesRows:
         self.shape = tuple(var.shape)
 
     def row(self, r: int, m: int) -> np.ndarray:
+        """The values of run ``r``, metric ``m`` (read from the store on first use)."""
         """Series ``(r, m)`` at full resolution."""
         if self._array is not None:
             return self._array[r, m]
@@ -176,7 +177,9 @@ def take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 def _selects_all(idx: Any, n: int) -> bool:
     """Whether `idx` (increasing unique positions, as from flatnonzero) is all of 0..n-1."""
-    return isinstance(idx, np.ndarray) and idx.ndim == 1 and idx.size == n and idx.dtype.kind in "iu"
+    return (
+        isinstance(idx, np.ndarray) and idx.ndim == 1 and idx.size == n and idx.dtype.kind in "iu"
+    )
 
 
 class SmoothedRows(SeriesRows):
@@ -199,15 +202,19 @@ class SmoothedRows(SeriesRows):
         self._cache = _SeriesCache(bounded=self.lazy)
 
     def row(self, r: int, m: int) -> np.ndarray:
+        """The smoothed values of run ``r``, metric ``m`` (cached)."""
         from .transforms import smooth
 
-        return self._cache.get((r, m), lambda: smooth(self._rows.row(r, m), self._method, weight=self._weight))
+        return self._cache.get(
+            (r, m), lambda: smooth(self._rows.row(r, m), self._method, weight=self._weight)
+        )
 
 
 class _SeriesCache:
     """Series by (run, metric). Bounded (least recently used go first, past :data:`CACHE_BYTES`)
     for lazy data, so browsing a sweep never fills memory; in-memory data is small enough
-    to keep every series computed, as a smoothing change must not recompute what it keeps."""
+    to keep every series computed, as a smoothing change must not recompute what it keeps.
+    """
 
     def __init__(self, bounded: bool) -> None:
         self._items: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
@@ -260,7 +267,9 @@ def write_part(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
     }
 
 
-def assemble(parts: list[dict[str, Any]], store: str | Path, *, chunks: dict[str, int] | None = None) -> None:
+def assemble(
+    parts: list[dict[str, Any]], store: str | Path, *, chunks: dict[str, int] | None = None
+) -> None:
     """Create the final store from parts written by :func:`write_part`, one part at a time."""
     if not parts:
         raise RLExploreError("nothing to write: no datasets were given")
@@ -289,7 +298,9 @@ def open_zarr(store: str | Path, **kwargs: Any) -> xr.Dataset:
         warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
         ds = xr.open_zarr(store, **kwargs)
     # Zarr v3 gives numpy StringDType; the rest of rlexplore expects object arrays of str.
-    text = {k: (c.dims, c.values.astype(object)) for k, c in ds.coords.items() if c.dtype.kind in "OTU"}
+    text = {
+        k: (c.dims, c.values.astype(object)) for k, c in ds.coords.items() if c.dtype.kind in "OTU"
+    }
     return validate(ds.assign_coords(text))
 
 
@@ -299,7 +310,9 @@ def is_lazy(ds: xr.Dataset | xr.DataArray) -> bool:
     return var.chunks is not None
 
 
-def fetch(ds: xr.Dataset, runs: Iterable[str], metrics: Iterable[str], *, name: str = VALUE) -> np.ndarray:
+def fetch(
+    ds: xr.Dataset, runs: Iterable[str], metrics: Iterable[str], *, name: str = VALUE
+) -> np.ndarray:
     """Values of `name` for these runs and metrics, computing only their chunks.
 
     Returns
@@ -328,7 +341,11 @@ def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
         fill, dtype = (False, bool) if name == LOGGED else (np.nan, np.float64)
         arr = da.full((len(runs), *inner, len(steps)), fill, dtype=dtype, chunks=chunks)
         data_vars[name] = (dims, arr)
-    coords = {RUN: np.array(runs, dtype=object), METRIC: np.array(metrics, dtype=object), STEP: steps}
+    coords = {
+        RUN: np.array(runs, dtype=object),
+        METRIC: np.array(metrics, dtype=object),
+        STEP: steps,
+    }
     coords.update(_run_coords(parts))
     return set_report(xr.Dataset(data_vars, coords=coords), _merged_report(parts))
 
@@ -338,7 +355,9 @@ def _write_region(part, metrics, steps, variables, store, runs: slice) -> None:
     ds = ds.reindex({METRIC: np.array(metrics, dtype=object), STEP: steps})
     for name in variables:
         if name not in ds:  # a part without logged NaN, or without wall times
-            ds[name] = ds[VALUE].notnull() if name == LOGGED else ds[VALUE].isel({METRIC: 0}) * np.nan
+            ds[name] = (
+                ds[VALUE].notnull() if name == LOGGED else ds[VALUE].isel({METRIC: 0}) * np.nan
+            )
     if LOGGED in ds:
         ds[LOGGED] = ds[LOGGED].fillna(False).astype(bool)
     ds = ds[variables].drop_vars(list(ds.coords))
@@ -352,9 +371,15 @@ def _run_coords(parts) -> dict[str, Any]:
         vals = [v for p in parts for v in p["run_coords"].get(name, [None] * len(p["runs"]))]
         numeric = all(v is None or isinstance(v, (int, float)) for v in vals)
         if numeric:
-            coords[name] = (RUN, np.array([np.nan if v is None else v for v in vals], dtype=np.float64))
+            coords[name] = (
+                RUN,
+                np.array([np.nan if v is None else v for v in vals], dtype=np.float64),
+            )
         else:
-            coords[name] = (RUN, np.array(["" if v is None else str(v) for v in vals], dtype=object))
+            coords[name] = (
+                RUN,
+                np.array(["" if v is None else str(v) for v in vals], dtype=object),
+            )
     return coords
 
 

@@ -28,18 +28,24 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
-from traitlets import Bool, Float, HasTraits, TraitError, Tuple, Unicode, validate
 from traitlets import Any as AnyTrait
+from traitlets import Bool, Float, HasTraits, TraitError, Tuple, Unicode, validate
 
 from .errors import RLExploreError
 from .transforms.groups import BANDS, CENTERS
 from .transforms.smoothing import MAX_WEIGHT, METHODS
 
-PanelKey = Union[str, tuple[str, str]]
+PanelKey = Union[str, tuple[str, str]]  # noqa: UP007 - a runtime alias: `|` needs 3.10 types
 
 PANEL_OPTIONS = ("log_scale", "ignore_outliers", "pinned", "expanded")
-_METHOD_ALIASES = {"ema": "ema", "exponential": "ema", "gaussian": "gaussian", "running_mean": "running_mean",
-                   "mean": "running_mean", "runningmean": "running_mean"}
+_METHOD_ALIASES = {
+    "ema": "ema",
+    "exponential": "ema",
+    "gaussian": "gaussian",
+    "running_mean": "running_mean",
+    "mean": "running_mean",
+    "runningmean": "running_mean",
+}
 
 
 class StateError(RLExploreError, TraitError):
@@ -62,7 +68,9 @@ def panel_key(entry: Any) -> PanelKey:
         return entry
     if isinstance(entry, Sequence) and len(entry) == 2 and all(isinstance(e, str) for e in entry):
         return (entry[0], entry[1])
-    raise StateError(f"a panel is a metric name or a (left, right) pair of metric names, got {entry!r}")
+    raise StateError(
+        f"a panel is a metric name or a (left, right) pair of metric names, got {entry!r}"
+    )
 
 
 def panel_metrics(key: PanelKey) -> tuple[str, ...]:
@@ -141,7 +149,9 @@ class ExplorerState(HasTraits):
     group_band = Unicode("std")
     following = Bool(False)
 
-    def __init__(self, runs: Sequence[str], available_metrics: Sequence[str], **traits: Any) -> None:
+    def __init__(
+        self, runs: Sequence[str], available_metrics: Sequence[str], **traits: Any
+    ) -> None:
         super().__init__()
         self.set_trait("runs", tuple(str(r) for r in runs))
         self.set_trait("available_metrics", tuple(str(m) for m in available_metrics))
@@ -205,14 +215,18 @@ class ExplorerState(HasTraits):
     def _validate_smoothing(self, proposal):
         w = proposal["value"]
         if not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT):
-            raise StateError(f"smoothing must be in [0, {MAX_WEIGHT}] (TensorBoard's EMA weight), got {w!r}")
+            raise StateError(
+                f"smoothing must be in [0, {MAX_WEIGHT}] (TensorBoard's EMA weight), got {w!r}"
+            )
         return float(w)
 
     @validate("smoothing_method")
     def _validate_smoothing_method(self, proposal):
         name = re.sub(r"[\s-]+", "_", proposal["value"].strip().lower())
         if _METHOD_ALIASES.get(name) not in METHODS:
-            raise StateError(f"unknown smoothing method {proposal['value']!r}; expected one of {METHODS}")
+            raise StateError(
+                f"unknown smoothing method {proposal['value']!r}; expected one of {METHODS}"
+            )
         return _METHOD_ALIASES[name]
 
     @validate("visible_runs")
@@ -227,7 +241,9 @@ class ExplorerState(HasTraits):
         try:
             re.compile(proposal["value"], re.IGNORECASE)
         except re.error as exc:
-            raise StateError(f"run_filter is not a valid regular expression ({exc}): {proposal['value']!r}") from None
+            raise StateError(
+                f"run_filter is not a valid regular expression ({exc}): {proposal['value']!r}"
+            ) from None
         return proposal["value"]
 
     @validate("step_range")
@@ -261,7 +277,9 @@ class ExplorerState(HasTraits):
         try:
             re.compile(proposal["value"])
         except re.error as exc:
-            raise StateError(f"group_pattern is not a valid regular expression ({exc}): {proposal['value']!r}") from None
+            raise StateError(
+                f"group_pattern is not a valid regular expression ({exc}): {proposal['value']!r}"
+            ) from None
         return proposal["value"]
 
     @validate("hover_step")
@@ -285,7 +303,9 @@ def check_step_range(value: Any) -> tuple[float, float] | None:
     try:
         lo, hi = sorted(float(v) for v in value)
     except (TypeError, ValueError):
-        raise StateError(f"step_range must be None or a (lo, hi) pair of numbers, got {value!r}") from None
+        raise StateError(
+            f"step_range must be None or a (lo, hi) pair of numbers, got {value!r}"
+        ) from None
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo == hi:
         raise StateError(f"step_range needs two different finite steps, got {value!r}")
     return (lo, hi)
@@ -309,7 +329,9 @@ def _keys(value: Any) -> tuple[PanelKey, ...]:
     if isinstance(value, str):
         value = (value,)
     if not isinstance(value, Iterable):
-        raise StateError(f"expected a tuple of panels (metric names or (left, right) pairs), got {value!r}")
+        raise StateError(
+            f"expected a tuple of panels (metric names or (left, right) pairs), got {value!r}"
+        )
     return tuple(panel_key(v) for v in value)
 
 

@@ -8,7 +8,12 @@ from rlexplore.transforms import ema
 def test_runs_and_metrics():
     ds = rlx.demo("methods")
     assert ds.rlx.runs == ("GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight")
-    assert ds.rlx.metrics == ("critic/score/mean", "actor/kl_loss", "actor/entropy", "response_length/mean")
+    assert ds.rlx.metrics == (
+        "critic/score/mean",
+        "actor/kl_loss",
+        "actor/entropy",
+        "response_length/mean",
+    )
 
 
 def test_smooth_returns_a_smoothed_copy():

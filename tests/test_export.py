@@ -31,8 +31,14 @@ def test_smoothed_export_equals_smoothing_the_whole_curve():
 
 
 def test_sparse_metrics_keep_only_logged_points_and_logged_nan():
-    df = pd.DataFrame({"run": "a", "metric": ["eval", "eval", "loss"], "step": [0, 10, 5],
-                       "value": [np.nan, 0.5, 1.0]})
+    df = pd.DataFrame(
+        {
+            "run": "a",
+            "metric": ["eval", "eval", "loss"],
+            "step": [0, 10, 5],
+            "value": [np.nan, 0.5, 1.0],
+        }
+    )
     ds = rlx.from_dataframe(df)
     frame = to_frame(ds, metrics=["eval"])
     assert frame["step"].tolist() == [0, 10]  # step 5 (only 'loss' logged) is gone
@@ -59,17 +65,27 @@ def test_unknown_names_are_clear_errors():
 def test_matplotlib_figure_of_runs_and_of_groups(tmp_path):
     pytest.importorskip("matplotlib")
     ds = rlx.demo("methods")
-    fig = to_matplotlib(ds, metrics=["actor/entropy", "actor/kl_loss", "critic/score/mean"], smoothing=0.9)
+    fig = to_matplotlib(
+        ds, metrics=["actor/entropy", "actor/kl_loss", "critic/score/mean"], smoothing=0.9
+    )
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in axes] == ["actor/entropy", "actor/kl_loss", "critic/score/mean"]
+    assert [ax.get_title() for ax in axes] == [
+        "actor/entropy",
+        "actor/kl_loss",
+        "critic/score/mean",
+    ]
     assert len(axes[0].lines) == 6  # raw (faint) and smoothed per run
     raw = axes[0].lines[0]
     assert raw.get_alpha() == 0.25 and len(raw.get_xdata()) == 4000
     fig.savefig(tmp_path / "f.svg")
     assert (tmp_path / "f.svg").read_text().lstrip().startswith("<?xml")
 
-    seeds = xr.concat([ds.assign_coords(run=[f"{r}-seed{i}" for r in ds.run.values]) for i in range(2)], "run")
-    fig = to_matplotlib(seeds, metrics=["actor/entropy"], pattern=r"-seed\d", band="minmax", x="relative_time")
+    seeds = xr.concat(
+        [ds.assign_coords(run=[f"{r}-seed{i}" for r in ds.run.values]) for i in range(2)], "run"
+    )
+    fig = to_matplotlib(
+        seeds, metrics=["actor/entropy"], pattern=r"-seed\d", band="minmax", x="relative_time"
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "GRPO (n=2)"
     assert len(ax.collections) == 3  # one band per group

@@ -8,7 +8,10 @@ import pytest
 LOWER_LAYERS = ["rlexplore", "rlexplore.dataset", "rlexplore.transforms", "rlexplore.demo"]
 
 
-@pytest.mark.parametrize("module", LOWER_LAYERS + ["rlexplore.io", "rlexplore.state", "rlexplore.live", "rlexplore.export"])
+@pytest.mark.parametrize(
+    "module",
+    LOWER_LAYERS + ["rlexplore.io", "rlexplore.state", "rlexplore.live", "rlexplore.export"],
+)
 def test_lower_layers_do_not_import_widgets(module):
     code = (
         "import importlib, importlib.util, sys\n"

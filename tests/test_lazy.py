@@ -13,14 +13,16 @@ pytest.importorskip("zarr")
 pytest.importorskip("dask")
 
 import zarr.storage  # noqa: E402
+from zarr_helpers import RecordingStore  # noqa: E402
 
 import rlexplore as rlx  # noqa: E402
 from rlexplore.dataset import METRIC, RUN, STEP, VALUE, WALL_TIME, from_columns  # noqa: E402
-from zarr_helpers import RecordingStore  # noqa: E402
 from rlexplore.lazy import fetch, is_lazy, open_zarr, to_zarr  # noqa: E402
 
 
-def run_dataset(name: str, n_steps: int, metrics: tuple[str, ...], seed: int, every: int = 1) -> xr.Dataset:
+def run_dataset(
+    name: str, n_steps: int, metrics: tuple[str, ...], seed: int, every: int = 1
+) -> xr.Dataset:
     """One run as a loader would return it; eval metrics logged every `every` steps."""
     rng = np.random.default_rng(seed)
     steps = np.arange(0, n_steps * every, every)
@@ -45,7 +47,9 @@ def test_round_trip_of_runs_with_different_metrics_and_steps(tmp_path):
     assert list(lazy[RUN].values) == ["a", "b", *rlx.demo("dashboard")[RUN].values]
     assert list(lazy[METRIC].values)[:3] == ["loss", "reward", "eval/acc"]
     for part in parts:
-        got = lazy.sel({RUN: part[RUN].values, METRIC: part[METRIC].values, STEP: part[STEP].values})
+        got = lazy.sel(
+            {RUN: part[RUN].values, METRIC: part[METRIC].values, STEP: part[STEP].values}
+        )
         np.testing.assert_array_equal(got[VALUE].values, part[VALUE].values)
         np.testing.assert_array_equal(got[WALL_TIME].values, part[WALL_TIME].values)
     assert np.isnan(lazy[VALUE].sel({RUN: "a", METRIC: "eval/acc"}).values).all()
@@ -126,7 +130,9 @@ def test_series_rows_read_lazily_once_and_within_a_memory_budget(tmp_path, monke
     lazy = to_zarr(rlx.demo("methods"), tmp_path / "m.zarr")
     rows = lazy_mod.SeriesRows(lazy[VALUE])
     assert rows.lazy and rows[1, 2].shape == (4000,)
-    np.testing.assert_array_equal(rows[1, 2, [5, 9]], rlx.demo("methods")[VALUE].values[1, 2, [5, 9]])
+    np.testing.assert_array_equal(
+        rows[1, 2, [5, 9]], rlx.demo("methods")[VALUE].values[1, 2, [5, 9]]
+    )
     assert rows[1, 2] is rows[1, 2]  # read once
     monkeypatch.setattr(lazy_mod, "CACHE_BYTES", 2 * 4000 * 8)
     first = rows[0, 0]
@@ -140,12 +146,20 @@ def test_prefetch_reads_the_series_asked_for_in_one_go(tmp_path):
     from rlexplore.lazy import SeriesRows
 
     path = tmp_path / "p.zarr"
-    to_zarr((run_dataset(f"run{i}", 500, ("a", "b", "c"), i) for i in range(4)), path, chunks={METRIC: 1})
+    to_zarr(
+        (run_dataset(f"run{i}", 500, ("a", "b", "c"), i) for i in range(4)),
+        path,
+        chunks={METRIC: 1},
+    )
     recording = RecordingStore(zarr.storage.LocalStore(str(path), read_only=True))
     rows = SeriesRows(open_zarr(recording)[VALUE])
     recording.keys.clear()
     rows.prefetch([(1, 2), (3, 0), (1, 2)])
-    read = {tuple(int(i) for i in k.split("/")[2:4]) for k in recording.keys if k.startswith(f"{VALUE}/c")}
+    read = {
+        tuple(int(i) for i in k.split("/")[2:4])
+        for k in recording.keys
+        if k.startswith(f"{VALUE}/c")
+    }
     assert read == {(1, 2), (3, 0)}
     recording.keys.clear()
     assert rows[3, 0].shape == (500,) and not recording.keys  # already read

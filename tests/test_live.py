@@ -74,7 +74,9 @@ def test_real_writer_process_while_polling(tmp_path):
     assert follower.dataset.sizes["step"] == 60 and follower.dataset.sizes["run"] == 3
     # it really was incremental: several distinct states, the late run and metric appeared on the way
     assert len(snapshots) >= 5
-    assert any(s.sizes["run"] == 2 for s in snapshots) and any("eval/acc" not in s.metric for s in snapshots)
+    assert any(s.sizes["run"] == 2 for s in snapshots) and any(
+        "eval/acc" not in s.metric for s in snapshots
+    )
     # every point seen on the way is in the final data with the same value: none lost, none changed
     final = logged_points(fresh)
     for snap in snapshots:
@@ -104,7 +106,9 @@ def test_partial_records_wait_for_the_next_poll(tmp_path):
             out.write(data[lo : lo + 37])
             out.flush()
             follower.poll()
-            counts.append(0 if follower.dataset is None else int(np.isfinite(follower.dataset.value).sum()))
+            counts.append(
+                0 if follower.dataset is None else int(np.isfinite(follower.dataset.value).sum())
+            )
     assert counts == sorted(counts) and counts[-1] == 30
     xr.testing.assert_identical(follower.dataset, load(tmp_path / "watched"))
     assert follower.bytes_read < 2 * len(data)
@@ -118,7 +122,10 @@ def test_jsonl_lines_cut_anywhere_and_the_step_key_window(tmp_path):
     data = text.encode()
     target = tmp_path / "run.jsonl"
     follower = Follower(tmp_path)
-    with open(target, "wb") as out, pytest.warns(rlx.RLExploreWarning, match="1 malformed JSON lines") as seen:
+    with (
+        open(target, "wb") as out,
+        pytest.warns(rlx.RLExploreWarning, match="1 malformed JSON lines") as seen,
+    ):
         for lo in range(0, len(data), 53):
             out.write(data[lo : lo + 53])
             out.flush()
@@ -208,7 +215,10 @@ def grow(files, target_dir, chunk, follower):
 
 @pytest.mark.realdata
 def test_real_event_files_of_a_restarted_run_grow_into_a_fresh_load(real_data, tmp_path):
-    run = real_data / "cas-nlp-wordle-grpo/expert_guy/post_training_project/threestage/stage1_output/logs"
+    run = (
+        real_data
+        / "cas-nlp-wordle-grpo/expert_guy/post_training_project/threestage/stage1_output/logs"
+    )
     files = sorted(run.glob("*tfevents*"))
     if len(files) < 2:
         pytest.skip("the real run with several launches is not there")
@@ -225,14 +235,19 @@ def test_real_event_files_of_a_restarted_run_grow_into_a_fresh_load(real_data, t
 
 @pytest.mark.realdata
 def test_real_jsonl_with_duplicates_grows_into_a_fresh_load(real_data, tmp_path):
-    source = real_data / "agent-memory-redteam/modal_results/strict/stage2/train_metrics.with_duplicates.jsonl"
+    source = (
+        real_data
+        / "agent-memory-redteam/modal_results/strict/stage2/train_metrics.with_duplicates.jsonl"
+    )
     if not source.is_file():
         pytest.skip("the real JSONL file is not there")
     follower = Follower(tmp_path)
     grow([source], tmp_path, 997, follower)
     fresh = load(tmp_path)
     xr.testing.assert_identical(follower.dataset, fresh)
-    assert sum(f["superseded"] for f in rlx.get_report(follower.dataset)["files"]) == 435  # steps logged again
+    assert (
+        sum(f["superseded"] for f in rlx.get_report(follower.dataset)["files"]) == 435
+    )  # steps logged again
 
 
 @pytest.mark.realdata
@@ -241,12 +256,16 @@ def test_one_poll_of_every_real_log_directory_equals_a_fresh_load(real_data):
 
     for directory in sorted(p for p in real_data.iterdir() if p.is_dir()):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rlx.RLExploreWarning)  # some real files are damaged, on purpose
+            warnings.simplefilter(
+                "ignore", rlx.RLExploreWarning
+            )  # some real files are damaged, on purpose
             fresh = load(directory)
             follower = Follower(directory)
             follower.poll()
         xr.testing.assert_identical(follower.dataset, fresh)
-        assert rlx.get_report(follower.dataset)["files"] == rlx.get_report(fresh)["files"], directory.name
+        assert rlx.get_report(follower.dataset)["files"] == rlx.get_report(fresh)["files"], (
+            directory.name
+        )
 
 
 def test_a_file_replaced_or_truncated_is_read_anew(tmp_path):

@@ -1,7 +1,6 @@
 """The README's two commands stay true: CI runs exactly its test command."""
 
 import re
-
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

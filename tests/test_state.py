@@ -8,7 +8,14 @@ import pytest
 from traitlets import TraitError
 
 import rlexplore as rlx
-from rlexplore.state import ExplorerState, StateError, check_step_range, panel_key, panel_label, panel_metrics
+from rlexplore.state import (
+    ExplorerState,
+    StateError,
+    check_step_range,
+    panel_key,
+    panel_label,
+    panel_metrics,
+)
 
 RUNS = ("GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight")
 METRICS = ("critic/score/mean", "actor/kl_loss", "actor/entropy", "response_length/mean")
@@ -22,7 +29,12 @@ def st():
 def test_defaults_show_everything(st):
     assert st.visible_runs == RUNS and st.shown_runs == RUNS
     assert st.metrics == METRICS
-    assert (st.smoothing, st.smoothing_method, st.run_filter, st.step_range) == (0.6, "ema", "", None)
+    assert (st.smoothing, st.smoothing_method, st.run_filter, st.step_range) == (
+        0.6,
+        "ema",
+        "",
+        None,
+    )
     assert st.log_scale == st.ignore_outliers == st.pinned == st.expanded == ()
     assert st.hover_step is None
 
@@ -52,8 +64,16 @@ def test_smoothing_rejects_weights_outside_0_to_0999(st, weight):
     assert st.smoothing == 0.6
 
 
-@pytest.mark.parametrize("given, stored", [("EMA", "ema"), ("Gaussian", "gaussian"), ("running mean", "running_mean"),
-                                           ("running-mean", "running_mean"), ("running_mean", "running_mean")])
+@pytest.mark.parametrize(
+    "given, stored",
+    [
+        ("EMA", "ema"),
+        ("Gaussian", "gaussian"),
+        ("running mean", "running_mean"),
+        ("running-mean", "running_mean"),
+        ("running_mean", "running_mean"),
+    ],
+)
 def test_smoothing_method_names_are_normalized(st, given, stored):
     st.smoothing_method = given
     assert st.smoothing_method == stored
@@ -103,7 +123,9 @@ def test_an_invalid_run_filter_is_refused_and_the_old_one_kept(st):
     assert st.run_filter == "GR"
 
 
-@pytest.mark.parametrize("given, stored", [(None, None), ((1, 2), (1.0, 2.0)), ([300, 100], (100.0, 300.0))])
+@pytest.mark.parametrize(
+    "given, stored", [(None, None), ((1, 2), (1.0, 2.0)), ([300, 100], (100.0, 300.0))]
+)
 def test_step_range_is_none_or_a_sorted_float_pair(st, given, stored):
     st.step_range = given
     assert st.step_range == stored
@@ -130,7 +152,9 @@ def test_metrics_hold_names_and_dual_axis_pairs(st):
 
 
 def test_metrics_must_exist_and_appear_once(st):
-    with pytest.raises(StateError, match=r"unknown metric\(s\) \['loss'\]; valid metrics: 'critic/score/mean'"):
+    with pytest.raises(
+        StateError, match=r"unknown metric\(s\) \['loss'\]; valid metrics: 'critic/score/mean'"
+    ):
         st.metrics = ["loss"]
     with pytest.raises(StateError, match="once"):
         st.metrics = ["actor/kl_loss", "actor/kl_loss"]
@@ -184,7 +208,9 @@ def test_to_dict_is_json(st):
 
 
 def test_state_module_imports_neither_ipywidgets_nor_bqplot():
-    code = ("import sys, rlexplore.state\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'bqplot')))")
+    code = (
+        "import sys, rlexplore.state\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'bqplot')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

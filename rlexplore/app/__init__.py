@@ -24,14 +24,19 @@ def template(name: str) -> Path:
     """The path of a notebook shipped in ``rlexplore/app``."""
     path = Path(str(resources.files(__name__).joinpath(name)))
     if not path.is_file():
-        raise RLExploreError(f"the packaged notebook {name!r} is missing from {path.parent}; reinstall rlexplore")
+        raise RLExploreError(
+            f"the packaged notebook {name!r} is missing from {path.parent}; reinstall rlexplore"
+        )
     return path
 
 
-def source_env(*, demo: str | None = None, paths: list[str] | None = None,
-               follow: float | None = None) -> dict[str, str]:
+def source_env(
+    *, demo: str | None = None, paths: list[str] | None = None, follow: float | None = None
+) -> dict[str, str]:
     """The environment entry telling :func:`app_dataset` what to load (and, with `follow`, to watch)."""
-    source: dict[str, Any] = {"demo": demo} if demo else {"paths": [str(Path(p).resolve()) for p in paths or []]}
+    source: dict[str, Any] = (
+        {"demo": demo} if demo else {"paths": [str(Path(p).resolve()) for p in paths or []]}
+    )
     if follow is not None:
         source["follow"] = float(follow)
     return {SOURCE_ENV: json.dumps(source)}
@@ -57,7 +62,11 @@ DEMO_VIEWS: dict[str, dict[str, Any]] = {
 
 def app_dataset(source: dict[str, Any] | None = None):
     """Return ``(dataset, title)`` for `source` (default: read from ``$RLX_APP_SOURCE``)."""
-    source = source if source is not None else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
+    source = (
+        source
+        if source is not None
+        else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
+    )
     import rlexplore as rlx
 
     if source.get("demo"):
@@ -72,7 +81,11 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
     """Return the :class:`rlexplore.Explorer` the app shows (options go to the Explorer)."""
     import rlexplore as rlx
 
-    source = source if source is not None else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
+    source = (
+        source
+        if source is not None
+        else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
+    )
     if source.get("follow"):  # rlexplore view --follow: one log directory, polled
         path = (source.get("paths") or [""])[0]
         options.setdefault("title", f"{Path(path).name} (following)")

@@ -6,6 +6,7 @@ which then stops the server (and, through it, its kernels) instead of leaving or
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import ipaddress
 import os
@@ -48,7 +49,9 @@ def pick_port(host: str, port: int) -> int:
         try:
             sock.bind((host, port))
         except PermissionError:
-            raise RLExploreError(f"no permission to use port {port} on {host}; choose another with --port") from None
+            raise RLExploreError(
+                f"no permission to use port {port} on {host}; choose another with --port"
+            ) from None
         except OSError as err:
             if port and err.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
                 raise RLExploreError(
@@ -79,7 +82,9 @@ def voila_command(notebook: Path, host: str, port: int, extra: Sequence[str] = (
     ]  # fmt: skip
 
 
-def lab_command(root: Path, host: str, port: int, token: str, extra: Sequence[str] = ()) -> list[str]:
+def lab_command(
+    root: Path, host: str, port: int, token: str, extra: Sequence[str] = ()
+) -> list[str]:
     """The command line serving JupyterLab on `root` at `host:port`, protected by `token`."""
     require("jupyterlab")
     return [
@@ -104,7 +109,13 @@ def url_for(host: str, port: int, path: str = "/") -> str:
 
 
 def serve(
-    cmd: Sequence[str], host: str, port: int, url: str, *, env: dict[str, str] | None = None, what: str = "rlexplore"
+    cmd: Sequence[str],
+    host: str,
+    port: int,
+    url: str,
+    *,
+    env: dict[str, str] | None = None,
+    what: str = "rlexplore",
 ) -> int:
     """Start `cmd`, print `url` once `port` accepts connections, run until Ctrl-C or SIGTERM.
 
@@ -162,18 +173,20 @@ def _children(pid: int) -> list:
 
 
 def _kill(child) -> None:
-    try:
+    with contextlib.suppress(Exception):  # psutil's NoSuchProcess: it exited meanwhile
         child.kill()
-    except Exception:  # noqa: BLE001  (it exited meanwhile)
-        pass
 
 
-def _wait_for_port(proc: subprocess.Popen, host: str, port: int, timeout: float = STARTUP_TIMEOUT) -> None:
+def _wait_for_port(
+    proc: subprocess.Popen, host: str, port: int, timeout: float = STARTUP_TIMEOUT
+) -> None:
     """Block until `host:port` accepts a TCP connection (polling ``GET /`` would start a kernel)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RLExploreError(f"the server exited with code {proc.returncode} before it was ready (see its log above)")
+            raise RLExploreError(
+                f"the server exited with code {proc.returncode} before it was ready (see its log above)"
+            )
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return

@@ -143,7 +143,9 @@ def _steps(df: pd.DataFrame, column: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
         raise ValueError(
             f"column {column!r} must hold whole-number steps, got dtype {col.dtype} "
-            f"(first value {col.iloc[0]!r})" if len(col) else f"column {column!r} is empty"
+            f"(first value {col.iloc[0]!r})"
+            if len(col)
+            else f"column {column!r} is empty"
         )
     arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(arr) | (arr != np.round(arr))

@@ -10,4 +10,14 @@ from .findings import COLUMNS, KINDS, SEVERITIES, Finding
 from .names import ROLES, classify, metric_role
 from .rules import Rules
 
-__all__ = ["COLUMNS", "KINDS", "ROLES", "SEVERITIES", "Finding", "Rules", "classify", "diagnose", "metric_role"]
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "ROLES",
+    "SEVERITIES",
+    "Finding",
+    "Rules",
+    "classify",
+    "diagnose",
+    "metric_role",
+]

@@ -65,11 +65,26 @@ def _finding(s, kind, ratio, onset, cross, level, change, below) -> Finding:
         f"its early level until step {last}: {_MEANING[kind]}."
     )
     details = {
-        "early_level": s.early, "level": level, "ratio": change, "threshold": ratio * s.early,
-        "onset_step": first, "crossing_step": crossed, "end_step": last,
+        "early_level": s.early,
+        "level": level,
+        "ratio": change,
+        "threshold": ratio * s.early,
+        "onset_step": first,
+        "crossing_step": crossed,
+        "end_step": last,
     }
-    return Finding(s.run, s.metric, kind, first, last, "critical" if severe else "warning",
-                   level, s.early, message, details)
+    return Finding(
+        s.run,
+        s.metric,
+        kind,
+        first,
+        last,
+        "critical" if severe else "warning",
+        level,
+        s.early,
+        message,
+        details,
+    )
 
 
 def _fraction(ratio: float) -> str:

@@ -68,7 +68,9 @@ def diagnose(ds: xr.Dataset, *, rules: Rules | Mapping[str, Any] | None = None) 
     rules = resolve_rules(rules)
     metrics = [str(m) for m in ds[METRIC].values]
     roles = classify(metrics, rules.roles)
-    with np.errstate(over="ignore", under="ignore"):  # absurd magnitudes become inf, and are judged so
+    with np.errstate(
+        over="ignore", under="ignore"
+    ):  # absurd magnitudes become inf, and are judged so
         found = _find(ds, rules, roles)
     df = to_frame(found, [str(r) for r in ds[RUN].values], metrics)
     df.attrs.update(rules=dataclasses.asdict(rules), roles=roles)

@@ -23,13 +23,31 @@ NON_FINITE = "non-finite values"
 RUN_DIVERGENCE = "divergence between runs"
 
 KINDS = (
-    NON_FINITE, ENTROPY_COLLAPSE, LENGTH_COLLAPSE, LENGTH_EXPLOSION, REWARD_HACKING,
-    KL_SPIKE, KL_SURGE, KL_BLOWUP, DECLINE, PLATEAU, BEST_CHECKPOINT, RUN_DIVERGENCE,
+    NON_FINITE,
+    ENTROPY_COLLAPSE,
+    LENGTH_COLLAPSE,
+    LENGTH_EXPLOSION,
+    REWARD_HACKING,
+    KL_SPIKE,
+    KL_SURGE,
+    KL_BLOWUP,
+    DECLINE,
+    PLATEAU,
+    BEST_CHECKPOINT,
+    RUN_DIVERGENCE,
 )
 SEVERITIES = ("info", "warning", "critical")
 COLUMNS = (
-    "run", "metric", "kind", "first_step", "last_step", "severity",
-    "value", "reference", "details", "message",
+    "run",
+    "metric",
+    "kind",
+    "first_step",
+    "last_step",
+    "severity",
+    "value",
+    "reference",
+    "details",
+    "message",
 )
 
 
@@ -54,7 +72,9 @@ class Finding:
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def to_frame(findings: Sequence[Finding], runs: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+def to_frame(
+    findings: Sequence[Finding], runs: Sequence[str], metrics: Sequence[str]
+) -> pd.DataFrame:
     """The findings as a DataFrame with :data:`COLUMNS`, in dataset order of run and metric.
 
     ``severity`` and ``kind`` are ordered categoricals, so ``df.sort_values("severity")``
@@ -69,11 +89,17 @@ def to_frame(findings: Sequence[Finding], runs: Sequence[str], metrics: Sequence
     df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
     df["kind"] = pd.Categorical(df["kind"], categories=KINDS, ordered=True)
     order = {name: i for i, name in enumerate(runs)}, {name: i for i, name in enumerate(metrics)}
-    keys = pd.DataFrame({
-        "r": df["run"].map(order[0]), "m": df["metric"].map(order[1]),
-        "s": df["first_step"], "k": df["kind"].cat.codes,
-    })
-    return df.loc[keys.sort_values(["r", "m", "s", "k"], kind="stable").index].reset_index(drop=True)
+    keys = pd.DataFrame(
+        {
+            "r": df["run"].map(order[0]),
+            "m": df["metric"].map(order[1]),
+            "s": df["first_step"],
+            "k": df["kind"].cat.codes,
+        }
+    )
+    return df.loc[keys.sort_values(["r", "m", "s", "k"], kind="stable").index].reset_index(
+        drop=True
+    )
 
 
 def fmt(x: float) -> str:

@@ -36,7 +36,12 @@ def _first(run: str, role: str, table, roles, min_points: int) -> Series | None:
     """The run's first higher-is-better metric of `role` with enough points."""
     for metric, r in roles.items():
         s = table.get((run, metric))
-        if r == role and s is not None and s.n >= max(min_points, s.rules.min_points) and not lower_is_better(metric):
+        if (
+            r == role
+            and s is not None
+            and s.n >= max(min_points, s.rules.min_points)
+            and not lower_is_better(metric)
+        ):
             return s
     return None
 
@@ -45,7 +50,11 @@ def _rose(s: Series, first: int, last: int) -> tuple[float, float, bool]:
     start, end = s.value_at(first), s.value_at(last)
     rise = end - start
     r = s.rules
-    return start, end, bool(rise > r.hack_min_rise_z * s.noise and rise > r.hack_min_rise * np.ptp(s.smoothed))
+    return (
+        start,
+        end,
+        bool(rise > r.hack_min_rise_z * s.noise and rise > r.hack_min_rise * np.ptp(s.smoothed)),
+    )
 
 
 def _hint(reward: Series, collapses: Sequence[Finding], held_out: Series | None) -> list[Finding]:
@@ -56,16 +65,34 @@ def _hint(reward: Series, collapses: Sequence[Finding], held_out: Series | None)
         return []
     collapsed = list(dict.fromkeys(f.metric for f in collapses))
     details = {"reward_start": start, "reward_end": end, "collapsed_metrics": collapsed}
-    head = (f"{reward.metric} kept rising, from {fmt(start)} to {fmt(end)} between steps {first} and "
-            f"{last}, while {' and '.join(collapsed)} collapsed")
+    head = (
+        f"{reward.metric} kept rising, from {fmt(start)} to {fmt(end)} between steps {first} and "
+        f"{last}, while {' and '.join(collapsed)} collapsed"
+    )
     real = held_out is not None and _rose(held_out, first, last)[2]
     if real:
         e0, e1, _ = _rose(held_out, first, last)
         details.update(eval_metric=held_out.metric, eval_start=e0, eval_end=e1)
-        message = (f"{head}; {held_out.metric} rose too ({fmt(e0)} to {fmt(e1)}), so the gain looks real, "
-                   f"but read some responses for narrow, repetitive answers.")
+        message = (
+            f"{head}; {held_out.metric} rose too ({fmt(e0)} to {fmt(e1)}), so the gain looks real, "
+            f"but read some responses for narrow, repetitive answers."
+        )
     else:
-        message = (f"{head}: the policy may be exploiting the reward (reward hacking) rather than "
-                   f"solving the task, so read some of its responses.")
-    return [Finding(reward.run, reward.metric, REWARD_HACKING, first, last, "info" if real else "critical",
-                    end, start, message, details)]
+        message = (
+            f"{head}: the policy may be exploiting the reward (reward hacking) rather than "
+            f"solving the task, so read some of its responses."
+        )
+    return [
+        Finding(
+            reward.run,
+            reward.metric,
+            REWARD_HACKING,
+            first,
+            last,
+            "info" if real else "critical",
+            end,
+            start,
+            message,
+            details,
+        )
+    ]

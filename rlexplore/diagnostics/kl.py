@@ -23,7 +23,8 @@ _MIN_SURGE_POINTS = 3
 
 def kl_findings(s: Series) -> list[Finding]:
     """All KL findings of one series. Surges and blow-ups are judged with the spikes
-    replaced by their running level, so that one spike's smoothed shadow is not a surge."""
+    replaced by their running level, so that one spike's smoothed shadow is not a surge.
+    """
     if s.n < s.rules.min_points:
         return []
     hit, level = _spike_points(s)
@@ -38,7 +39,8 @@ def _window(s: Series) -> int:
 
 def _spike_points(s: Series) -> tuple[np.ndarray, np.ndarray]:
     """Points at least ``kl_spike_ratio`` times their centered running median and
-    ``kl_spike_z`` noise deviations above it; and that running median."""
+    ``kl_spike_z`` noise deviations above it; and that running median.
+    """
     r = s.rules
     level = pd.Series(s.values).rolling(_window(s), center=True, min_periods=1).median().to_numpy()
     jump = s.values - level
@@ -61,12 +63,22 @@ def _spike(s: Series, lo: int, hi: int, level: np.ndarray) -> Finding:
     peak, base = float(s.values[top]), float(level[top])
     times = peak / base if base > 0 else np.inf
     first, last, at = int(s.steps[lo]), int(s.steps[hi]), int(s.steps[top])
-    where = f"at step {at}" if first == last else f"between steps {first} and {last} (highest at step {at})"
+    where = (
+        f"at step {at}"
+        if first == last
+        else f"between steps {first} and {last} (highest at step {at})"
+    )
     message = (
         f"{s.metric} spiked to {fmt(peak)} {where}, {fmt(times)} times its running level of "
         f"{fmt(base)}: the policy suddenly moved far from the reference model."
     )
-    details = {"peak": peak, "running_level": base, "ratio": times, "peak_step": at, "noise": s.noise}
+    details = {
+        "peak": peak,
+        "running_level": base,
+        "ratio": times,
+        "peak_step": at,
+        "noise": s.noise,
+    }
     return Finding(s.run, s.metric, KL_SPIKE, first, last, "warning", peak, base, message, details)
 
 
@@ -77,7 +89,9 @@ def kl_surge(s: Series) -> list[Finding]:
     top = int(np.argmax(sm))
     if top in (0, s.n - 1):
         return []
-    w = s.points(r.kl_surge_window, 3)  # the hump must rise above what is near it, not above a warm-up from 0
+    w = s.points(
+        r.kl_surge_window, 3
+    )  # the hump must rise above what is near it, not above a warm-up from 0
     peak = float(sm[top])
     base = max(float(sm[max(0, top - w) : top + 1].min()), float(sm[top : top + w + 1].min()))
     rise = peak - base
@@ -94,9 +108,17 @@ def kl_surge(s: Series) -> list[Finding]:
         f"{fmt(base)} it fell back to, staying high from step {first} to {last}: a period in "
         f"which the policy moved quickly away from the reference model."
     )
-    details = {"peak": peak, "settled_level": base, "ratio": times, "peak_step": at,
-               "raw_peak": float(s.values[lo : hi + 1].max()), "noise": s.noise}
-    return [Finding(s.run, s.metric, KL_SURGE, first, last, "warning", peak, base, message, details)]
+    details = {
+        "peak": peak,
+        "settled_level": base,
+        "ratio": times,
+        "peak_step": at,
+        "raw_peak": float(s.values[lo : hi + 1].max()),
+        "noise": s.noise,
+    }
+    return [
+        Finding(s.run, s.metric, KL_SURGE, first, last, "warning", peak, base, message, details)
+    ]
 
 
 def kl_blowup(s: Series) -> list[Finding]:
@@ -115,7 +137,23 @@ def kl_blowup(s: Series) -> list[Finding]:
         f"(steps {first} to {end}) against {fmt(before)} over the quarter before, to "
         f"{fmt(float(sm[-1]))}: the policy is running away from the reference model."
     )
-    details = {"end_level": float(sm[-1]), "level_at_three_quarters": float(sm[three]),
-               "rise_last_quarter": float(last), "rise_quarter_before": float(before)}
-    return [Finding(s.run, s.metric, KL_BLOWUP, first, end, "critical", float(sm[-1]),
-                    float(sm[three]), message, details)]
+    details = {
+        "end_level": float(sm[-1]),
+        "level_at_three_quarters": float(sm[three]),
+        "rise_last_quarter": float(last),
+        "rise_quarter_before": float(before),
+    }
+    return [
+        Finding(
+            s.run,
+            s.metric,
+            KL_BLOWUP,
+            first,
+            end,
+            "critical",
+            float(sm[-1]),
+            float(sm[three]),
+            message,
+            details,
+        )
+    ]

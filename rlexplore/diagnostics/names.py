@@ -16,9 +16,32 @@ ROLES = ("entropy", "kl", "length", "reward", "eval")
 _SPLIT = re.compile(r"[/_.\-\s:@()]+")
 # Tokens of settings, spreads and bookkeeping rather than the quantity itself.
 _NOT_A_LEVEL = {
-    "coef", "coeff", "ctrl", "target", "std", "max", "min", "clip", "clipped", "ratio",
-    "frac", "fraction", "time", "timing", "runtime", "second", "seconds", "samples",
-    "steps", "epoch", "lr", "throughput", "count", "num", "var", "terminated",
+    "coef",
+    "coeff",
+    "ctrl",
+    "target",
+    "std",
+    "max",
+    "min",
+    "clip",
+    "clipped",
+    "ratio",
+    "frac",
+    "fraction",
+    "time",
+    "timing",
+    "runtime",
+    "second",
+    "seconds",
+    "samples",
+    "steps",
+    "epoch",
+    "lr",
+    "throughput",
+    "count",
+    "num",
+    "var",
+    "terminated",
 }
 _EVAL_PREFIXES = {"eval", "evaluation", "val", "validation", "test"}
 _GENERATED = {"response", "responses", "completion", "completions", "generation", "output"}
@@ -63,7 +86,9 @@ def metric_role(name: str) -> str | None:
     return None
 
 
-def classify(metrics: Iterable[str], overrides: Mapping[str, str | None] | None = None) -> dict[str, str]:
+def classify(
+    metrics: Iterable[str], overrides: Mapping[str, str | None] | None = None
+) -> dict[str, str]:
     """Map each metric that has a role to it; `overrides` (metric -> role or None) win.
 
     Raises

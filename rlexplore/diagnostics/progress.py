@@ -17,7 +17,8 @@ _MIN_EVAL_POINTS = 3
 
 def plateau_or_decline(s: Series) -> list[Finding]:
     """A metric that fell back after its peak (decline), or stopped improving well before
-    the end (plateau). Both need a change larger than the noise."""
+    the end (plateau). Both need a change larger than the noise.
+    """
     r = s.rules
     if s.n < r.min_points:
         return []
@@ -46,7 +47,12 @@ def _plateau(s: Series, reached: int, best: float) -> Finding:
         f"{s.metric} stopped improving at step {first}: from there to step {last} "
         f"({last - first} steps) its smoothed value stayed near its best, {fmt(best)}."
     )
-    details = {"best": best, "early_level": s.early, "plateau_step": first, "steps_without_gain": last - first}
+    details = {
+        "best": best,
+        "early_level": s.early,
+        "plateau_step": first,
+        "steps_without_gain": last - first,
+    }
     return Finding(s.run, s.metric, PLATEAU, first, last, "info", best, s.early, message, details)
 
 
@@ -56,13 +62,23 @@ def _decline(s: Series, top: int, sign: float) -> Finding:
     gain = sign * (best - float(s.smoothed[0]))  # gained since the first point
     lost = sign * (best - end) / gain if gain > 0 else np.inf
     if top < s.points(s.rules.early_fraction, s.rules.min_early_points):
-        message = (f"{s.metric} got worse from the start: its smoothed value went from {fmt(best)} "
-                   f"at step {first} to {fmt(end)} by step {last}.")
+        message = (
+            f"{s.metric} got worse from the start: its smoothed value went from {fmt(best)} "
+            f"at step {first} to {fmt(end)} by step {last}."
+        )
     else:
         share = f"{lost:.0%} of what it had gained" if lost <= 1 else "more than it had gained"
-        message = (f"{s.metric} peaked at {fmt(best)} (smoothed) around step {first} and then got "
-                   f"worse, to {fmt(end)} by step {last}, losing {share}.")
-    details = {"best": best, "end_level": end, "early_level": s.early, "peak_step": first, "lost_fraction": lost}
+        message = (
+            f"{s.metric} peaked at {fmt(best)} (smoothed) around step {first} and then got "
+            f"worse, to {fmt(end)} by step {last}, losing {share}."
+        )
+    details = {
+        "best": best,
+        "end_level": end,
+        "early_level": s.early,
+        "peak_step": first,
+        "lost_fraction": lost,
+    }
     return Finding(s.run, s.metric, DECLINE, first, last, "warning", end, best, message, details)
 
 
@@ -80,6 +96,15 @@ def best_checkpoint(s: Series) -> list[Finding]:
         f"The best checkpoint for {s.metric} is at step {step}{last}, where its smoothed value "
         f"is {'lowest' if low else 'highest'}, {fmt(best)} (logged {fmt(raw)})."
     )
-    details = {"best_smoothed": best, "logged_at_best": raw, "best_logged": float(s.values[raw_i]),
-               "best_logged_step": int(s.steps[raw_i]), "lower_is_better": low}
-    return [Finding(s.run, s.metric, BEST_CHECKPOINT, step, step, "info", best, s.early, message, details)]
+    details = {
+        "best_smoothed": best,
+        "logged_at_best": raw,
+        "best_logged": float(s.values[raw_i]),
+        "best_logged_step": int(s.steps[raw_i]),
+        "lower_is_better": low,
+    }
+    return [
+        Finding(
+            s.run, s.metric, BEST_CHECKPOINT, step, step, "info", best, s.early, message, details
+        )
+    ]

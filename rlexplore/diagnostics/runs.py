@@ -17,6 +17,7 @@ from .findings import RUN_DIVERGENCE, Finding, fmt
 from .rules import Rules
 from .series import Series, stretches
 
+
 def run_groups(ds: xr.Dataset, rules: Rules) -> dict[str, tuple[str, ...]]:
     """Groups of at least two runs, by ``rules.group_by`` (a run coordinate) or else by
     names with ``rules.group_pattern`` removed (see :func:`rlexplore.transforms.groups.groups`).
@@ -57,10 +58,15 @@ def _compare(group: str, metric: str, series: Sequence[Series], rules: Rules) ->
     curves = np.stack([s.smoothed[np.searchsorted(s.steps, steps)] for s in series])
     noise = _pooled([s.noise for s in series])
     spread = curves.max(axis=0) - curves.min(axis=0)
-    apart = (spread > rules.divergence_z * noise) & (spread > rules.divergence_min_rel * np.ptp(curves))
+    apart = (spread > rules.divergence_z * noise) & (
+        spread > rules.divergence_min_rel * np.ptp(curves)
+    )
     need = max(3, int(np.ceil(rules.divergence_min_span * steps.size)))
-    return [_finding(group, metric, series, steps, curves, spread, noise, lo, hi)
-            for lo, hi in stretches(apart) if hi - lo + 1 >= need]
+    return [
+        _finding(group, metric, series, steps, curves, spread, noise, lo, hi)
+        for lo, hi in stretches(apart)
+        if hi - lo + 1 >= need
+    ]
 
 
 def _pooled(noises: list[float]) -> float:
@@ -81,6 +87,12 @@ def _finding(group, metric, series, steps, curves, spread, noise, lo, hi) -> Fin
         f"{first} and {last}: their smoothed curves differ by up to {fmt(gap)}, {fmt(times)} times "
         f"their step-to-step noise, more than seeds alone explain."
     )
-    details = {"group": group, "runs": [s.run for s in series], "max_gap": gap, "gap_step": int(steps[widest]),
-               "noise": noise, "ratio": times}
+    details = {
+        "group": group,
+        "runs": [s.run for s in series],
+        "max_gap": gap,
+        "gap_step": int(steps[widest]),
+        "noise": noise,
+        "ratio": times,
+    }
     return Finding(run, metric, RUN_DIVERGENCE, first, last, "info", gap, noise, message, details)

@@ -35,6 +35,7 @@ class Series:
 
     @property
     def n(self) -> int:
+        """Number of points."""
         return int(self.values.size)
 
     @cached_property
@@ -44,13 +45,15 @@ class Series:
 
     @cached_property
     def smoothed(self) -> np.ndarray:
+        """Gaussian-smoothed values (sigma from the rules)."""
         return smoothed(self.values, self.sigma)
 
     @cached_property
     def noise(self) -> float:
         """Robust standard deviation of the points' noise, from their residuals around the
         smoothed curve (which shrink by a known factor, as each point is part of its own
-        smoothed value)."""
+        smoothed value).
+        """
         resid = self.values - self.smoothed
         mad = _MAD_TO_SD * np.median(np.abs(resid - np.median(resid))) if self.n else 0.0
         return max(float(mad / _residual_scale(self.sigma)), self.resolution)
@@ -58,7 +61,8 @@ class Series:
     @cached_property
     def resolution(self) -> float:
         """Smallest gap between distinct values: the print precision of a log written with
-        few decimals (0.001 for ``0.003``), below which no change can be seen."""
+        few decimals (0.001 for ``0.003``), below which no change can be seen.
+        """
         gaps = np.diff(np.unique(self.values))
         return float(gaps.min()) if gaps.size else 0.0
 
@@ -81,7 +85,8 @@ def smoothed(values: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian smoothing with `sigma` in points. Above :data:`BOX_SIGMA` points, three passes
     of a running mean with the same variance (a near-Gaussian kernel, by the central limit
     theorem) replace it: their cost does not grow with `sigma` (0.1 s instead of 10 s for
-    20,000 points at sigma 400)."""
+    20,000 points at sigma 400).
+    """
     if sigma <= BOX_SIGMA:
         return gaussian(values, sigma)
     window = max(1, int(round(np.sqrt(4 * sigma**2 + 1))))  # 3 (w**2 - 1) / 12 == sigma**2
@@ -93,7 +98,8 @@ def smoothed(values: np.ndarray, sigma: float) -> np.ndarray:
 @lru_cache(maxsize=256)
 def _residual_scale(sigma: float) -> float:
     """Standard deviation of (white noise - its smoothed self), per unit of noise:
-    sqrt(1 - 2 w0 + sum w**2) for the smoothing kernel w, read off the smoothed impulse."""
+    sqrt(1 - 2 w0 + sum w**2) for the smoothing kernel w, read off the smoothed impulse.
+    """
     half = int(np.ceil(4 * sigma))
     impulse = np.zeros(4 * half + 1)
     impulse[2 * half] = 1.0

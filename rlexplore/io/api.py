@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob as _glob
 import os
 import sys
@@ -40,7 +41,8 @@ class _Result:
 
     entries: list[FileEntry] = field(default_factory=list)
     runs: list[tuple[Hashable, str, str, _asm.Block, dict[str, Any], list[FileEntry]]] = field(
-        default_factory=list)
+        default_factory=list
+    )
     meta_only: list[MetaOnly] = field(default_factory=list)
 
 
@@ -114,8 +116,17 @@ def load(
     if to is not None:
         from ..lazy import load_to_zarr
 
-        return load_to_zarr(source, to, format=format, rename=rename, restarts=restarts, step_key=step_key,
-                            logging_steps=logging_steps, progress=progress, workers=workers)
+        return load_to_zarr(
+            source,
+            to,
+            format=format,
+            rename=rename,
+            restarts=restarts,
+            step_key=step_key,
+            logging_steps=logging_steps,
+            progress=progress,
+            workers=workers,
+        )
     if restarts not in RESTARTS:
         raise RLExploreError(f"restarts must be one of {RESTARTS}, got {restarts!r}")
     if rename is not None and not (callable(rename) or isinstance(rename, Mapping)):
@@ -170,12 +181,16 @@ def format_report(rep: dict[str, Any], ds: xr.Dataset | None = None) -> str:
     sup = sum(f.get("superseded", 0) for f in files)
     head = "rlexplore load report"
     if ds is not None:
-        head += (f": {ds.sizes.get('run', 0)} runs, {ds.sizes.get('metric', 0)} metrics, "
-                 f"{ds.sizes.get('step', 0)} steps")
+        head += (
+            f": {ds.sizes.get('run', 0)} runs, {ds.sizes.get('metric', 0)} metrics, "
+            f"{ds.sizes.get('step', 0)} steps"
+        )
     lines.append(head)
-    lines.append(f"  {build.get('points', 0):,} points kept, "
-                 f"{build.get('duplicates_resolved', 0):,} repeated steps resolved (later wins), "
-                 f"{sup:,} superseded by restarts; {len(files)} files")
+    lines.append(
+        f"  {build.get('points', 0):,} points kept, "
+        f"{build.get('duplicates_resolved', 0):,} repeated steps resolved (later wins), "
+        f"{sup:,} superseded by restarts; {len(files)} files"
+    )
     for f in files:
         runs = ", ".join(f.get("runs", [])[:5]) + (" …" if len(f.get("runs", [])) > 5 else "")
         lines.append(f"- {f['path']} [{f['format']}]" + (f" → {runs}" if runs else ""))
@@ -195,6 +210,7 @@ def format_report(rep: dict[str, Any], ds: xr.Dataset | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- discovery
+
 
 def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], list[FileEntry]]:
     """Find the files to read: units of work, ignored files, problems found on the way."""
@@ -243,9 +259,17 @@ def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], li
     return units, ignored, problems
 
 
-def _walk(root: Path, fmt: Loader | None, add, units: list[Unit], ignored: list[str],
-          problems: list[FileEntry]) -> None:
-    dir_loaders = [lo for lo in ([fmt] if fmt else loaders()) if type(lo).claim_dir is not Loader.claim_dir]
+def _walk(
+    root: Path,
+    fmt: Loader | None,
+    add,
+    units: list[Unit],
+    ignored: list[str],
+    problems: list[FileEntry],
+) -> None:
+    dir_loaders = [
+        lo for lo in ([fmt] if fmt else loaders()) if type(lo).claim_dir is not Loader.claim_dir
+    ]
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         claimer = next((lo for lo in dir_loaders if _safe_claim(lo, here)), None)
@@ -272,8 +296,9 @@ def _safe_claim(loader: Loader, path: Path) -> bool:
         return False
 
 
-def _sniff_file(path: Path, fmt: Loader | None, problems: list[FileEntry],
-                given: bool) -> Loader | None:
+def _sniff_file(
+    path: Path, fmt: Loader | None, problems: list[FileEntry], given: bool
+) -> Loader | None:
     try:
         head = read_head(path)
     except OSError as err:
@@ -324,14 +349,13 @@ def _tree_size(path: Path) -> int:
     total = 0
     for dirpath, _, files in os.walk(path):
         for f in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.path.getsize(os.path.join(dirpath, f))
-            except OSError:
-                pass
     return total
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def _run_unit(unit: Unit, ctx: Context, restarts: str) -> _Result:
     res = _Result()
@@ -382,8 +406,13 @@ def _failed(unit: Unit, why: str) -> FileEntry:
     return entry
 
 
-def _build(results: list[_Result], problems: list[FileEntry], ignored: list[str],
-           rename: Any, restarts: str) -> xr.Dataset:
+def _build(
+    results: list[_Result],
+    problems: list[FileEntry],
+    ignored: list[str],
+    rename: Any,
+    restarts: str,
+) -> xr.Dataset:
     entries = [e for r in results for e in r.entries] + problems
     # one run per key, in order of first appearance
     order: list[Hashable] = []
@@ -392,8 +421,13 @@ def _build(results: list[_Result], problems: list[FileEntry], ignored: list[str]
         for key, name, alt, block, meta, run_entries in r.runs:
             if key not in runs:
                 order.append(key)
-                runs[key] = {"name": name, "alt": alt, "block": block, "meta": dict(meta),
-                             "entries": list(run_entries)}
+                runs[key] = {
+                    "name": name,
+                    "alt": alt,
+                    "block": block,
+                    "meta": dict(meta),
+                    "entries": list(run_entries),
+                }
             else:
                 cur = runs[key]
                 cur["block"] = _asm.merge_blocks(cur["block"], block)
@@ -474,13 +508,11 @@ def _unique_names(pairs: list[tuple[str, str]]) -> list[str]:
 def _rename(name: str, rename: Any) -> str:
     if rename is None:
         return name
-    if callable(rename):
-        new = rename(name)
-    else:
-        new = rename.get(name, name)
+    new = rename(name) if callable(rename) else rename.get(name, name)
     if not isinstance(new, str) or not new:
-        raise RLExploreError(f"rename gave {new!r} for run {name!r}; run names must be "
-                             "non-empty strings")
+        raise RLExploreError(
+            f"rename gave {new!r} for run {name!r}; run names must be non-empty strings"
+        )
     return new
 
 
@@ -499,14 +531,17 @@ def _nothing_loaded(entries: list[FileEntry], ignored: list[str]) -> str:
 def _maybe_warn(entries: list[FileEntry]) -> None:
     bad = []
     for e in entries:
-        reasons = [f"{n} {why}" for why, n in e.skipped.items()
-                   if any(w in why for w in _WARN_REASONS)]
+        reasons = [
+            f"{n} {why}" for why, n in e.skipped.items() if any(w in why for w in _WARN_REASONS)
+        ]
         if reasons:
             bad.append(f"{e.path}: " + ", ".join(reasons))
     if bad:
         more = f" (and {len(bad) - 3} more files)" if len(bad) > 3 else ""
         warnings.warn(
-            "some input could not be read: " + "; ".join(bad[:3]) + more
+            "some input could not be read: "
+            + "; ".join(bad[:3])
+            + more
             + ". See rlexplore.report(ds).",
             RLExploreWarning,
             stacklevel=3,
@@ -526,8 +561,12 @@ def _tune_allocator() -> None:
     ``RLEXPLORE_NO_MALLOPT=1`` to leave the allocator alone.
     """
     global _TUNED
-    if _TUNED or not sys.platform.startswith("linux") or os.environ.get("RLEXPLORE_NO_MALLOPT") \
-            or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    if (
+        _TUNED
+        or not sys.platform.startswith("linux")
+        or os.environ.get("RLEXPLORE_NO_MALLOPT")
+        or "MALLOC_MMAP_THRESHOLD_" in os.environ
+    ):
         return
     _TUNED = True
     try:
@@ -546,8 +585,16 @@ def _progress_bar(total: int, progress: bool | None):
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="rlexplore.load",
-                delay=0 if progress else 1.0, leave=False, file=sys.stderr)
+    return tqdm(
+        total=total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc="rlexplore.load",
+        delay=0 if progress else 1.0,
+        leave=False,
+        file=sys.stderr,
+    )
 
 
 def formats() -> list[tuple[str, str]]:

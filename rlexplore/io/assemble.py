@@ -43,13 +43,16 @@ class Block:
 
     @property
     def nbytes(self) -> int:
+        """Bytes held by the values (and the logged mask)."""
         return int(self.values.nbytes + (self.logged.nbytes if self.logged is not None else 0))
 
 
 # --------------------------------------------------------------------------- restarts
 
-def superseded_mask(metric: np.ndarray, step: np.ndarray,
-                    session_starts: list[tuple[int, int]] = ()) -> np.ndarray | None:
+
+def superseded_mask(
+    metric: np.ndarray, step: np.ndarray, session_starts: list[tuple[int, int]] = ()
+) -> np.ndarray | None:
     """Records replaced by a later restart, or None when there are none."""
     n = step.size
     mask = None
@@ -126,7 +129,7 @@ def _first_backward(metric: np.ndarray, step: np.ndarray) -> int | None:
 
 
 def split_table(table: Table, bounds: list[int]) -> list[Table]:
-    """Cut a table at record positions; parts are renamed ``name#1``, ``name#2``, …"""
+    """Cut a table at record positions; parts are renamed ``name#1``, ``name#2``, and so on."""
     if not bounds:
         return [table]
     cuts = [0, *bounds, len(table)]
@@ -150,6 +153,7 @@ def split_table(table: Table, bounds: list[int]) -> list[Table]:
 
 
 # --------------------------------------------------------------------------- reduction
+
 
 def reduce_table(table: Table, *, restarts: bool = True) -> Block:
     """Reduce one table to a dense block; counts superseded records in its file entries."""
@@ -215,7 +219,8 @@ def reduce_table(table: Table, *, restarts: bool = True) -> Block:
 
 def _unique_inverse(step: np.ndarray):
     """Sorted unique steps, each row's index in them, and (when the steps are already
-    sorted) the last row of each step."""
+    sorted) the last row of each step.
+    """
     if step.size and bool(np.all(step[1:] >= step[:-1])):
         new = np.empty(step.size, dtype=bool)
         new[:1] = True
@@ -257,11 +262,20 @@ def merge_blocks(a: Block, b: Block) -> Block:
                 wall[si] = blk.wall[blk.wall_set]
                 wall_set[si] = True
     has_nan = bool(np.isnan(values[logged]).any())
-    return Block(metrics, steps, values, logged if has_nan else None, wall, wall_set,
-                 a.points + b.points, dups)
+    return Block(
+        metrics,
+        steps,
+        values,
+        logged if has_nan else None,
+        wall,
+        wall_set,
+        a.points + b.points,
+        dups,
+    )
 
 
 # --------------------------------------------------------------------------- assembly
+
 
 def assemble(
     names: list[str],
@@ -275,8 +289,9 @@ def assemble(
         for m in b.metrics:
             if m not in metric_pos:
                 metric_pos[m] = len(metric_pos)
-    steps = np.unique(np.concatenate([b.steps for b in blocks])) if blocks else \
-        np.empty(0, np.int64)
+    steps = (
+        np.unique(np.concatenate([b.steps for b in blocks])) if blocks else np.empty(0, np.int64)
+    )
     shape = (len(blocks), len(metric_pos), steps.size)
     value = np.full(shape, np.nan)
     need_logged = any(b.logged is not None for b in blocks)
@@ -297,8 +312,9 @@ def assemble(
         else:
             value[r][np.ix_(mi, si)] = b.values
             if logged is not None:
-                logged[r][np.ix_(mi, si)] = b.logged if b.logged is not None \
-                    else ~np.isnan(b.values)
+                logged[r][np.ix_(mi, si)] = (
+                    b.logged if b.logged is not None else ~np.isnan(b.values)
+                )
         if wall is not None and b.wall is not None:
             wall[r, si[b.wall_set]] = b.wall[b.wall_set]
         points += b.points

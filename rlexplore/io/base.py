@@ -46,10 +46,12 @@ class FileEntry:
             self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
 
     def note(self, text: str) -> None:
+        """Record a short note once (at most 20 per file)."""
         if text not in self.notes and len(self.notes) < 20:
             self.notes.append(text)
 
     def as_dict(self) -> dict[str, Any]:
+        """The entry as the JSON-ready dict stored in the load report."""
         return {
             "path": self.path,
             "format": self.format,
@@ -143,6 +145,7 @@ class Context:
         return rel.replace(os.sep, "/")
 
     def progress(self, n: int) -> None:
+        """Report ``n`` more bytes read to the progress callback."""
         if self.on_bytes is not None and n:
             self.on_bytes(n)
 
@@ -157,6 +160,7 @@ class Loader:
     priority: ClassVar[int] = 50
 
     def sniff(self, path: Path, head: bytes) -> bool:  # pragma: no cover - abstract
+        """Whether this loader reads ``path``, judged from its first bytes ``head``."""
         return False
 
     def claim_dir(self, path: Path) -> bool:
@@ -168,6 +172,7 @@ class Loader:
         return [Unit(self, [p], root, given_file, _size(p)) for p in paths]
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | MetaOnly]:  # pragma: no cover
+        """Read one unit: yield its tables (and metadata-only entries)."""
         raise NotImplementedError
 
 
@@ -188,6 +193,7 @@ def loaders() -> list[Loader]:
 
 
 def get_loader(name: str) -> Loader:
+    """The registered loader called ``name``; an error lists the valid names."""
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -197,6 +203,7 @@ def get_loader(name: str) -> Loader:
 
 
 def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
+    """The first ``n`` bytes of ``path``, for sniffing."""
     with open(path, "rb") as f:
         return f.read(n)
 
@@ -220,9 +227,16 @@ def table_from_records(
     **kw: Any,
 ) -> Table:
     """A Table from per-point Python lists (small formats), covering one file entry."""
-    t = Table(key, name, metric_names, np.asarray(metric_idx, dtype=np.int32),
-              np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64),
-              None if walls is None else np.asarray(walls, dtype=np.float64), **kw)
+    t = Table(
+        key,
+        name,
+        metric_names,
+        np.asarray(metric_idx, dtype=np.int32),
+        np.asarray(steps, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+        None if walls is None else np.asarray(walls, dtype=np.float64),
+        **kw,
+    )
     t.files.append((entry, 0, len(t)))
     entry.points += len(t)
     if name not in entry.runs:
@@ -238,6 +252,7 @@ class Interner:
         self._ids: dict[str, int] = {}
 
     def __call__(self, name: str) -> int:
+        """The id of ``name``, a new one if it is new."""
         i = self._ids.get(name)
         if i is None:
             i = self._ids[name] = len(self.names)

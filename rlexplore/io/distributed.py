@@ -30,7 +30,6 @@ import xarray as xr
 from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, get_report, set_report, validate
 from ..errors import RLExploreError, RLExploreWarning, missing_extra
 
-
 _DOCUMENTS = (".md", ".rst", ".html", ".pdf", ".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 
@@ -112,7 +111,9 @@ def load_distributed(
         raise RLExploreError(f"{store} exists; remove it or choose another path")
     parts_dir = store.with_name(store.name + ".parts")
     try:
-        infos = _run_all(client, _load_and_write, tasks, root, {**load_kwargs, "_parts": str(parts_dir)})
+        infos = _run_all(
+            client, _load_and_write, tasks, root, {**load_kwargs, "_parts": str(parts_dir)}
+        )
         infos, skipped = _split(infos)
         if skipped:
             infos[0]["report"] = {**infos[0]["report"], "skipped_folders": skipped}
@@ -143,7 +144,9 @@ def concat_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
     datasets = _harmonize(datasets)
     metrics = list(dict.fromkeys(m for ds in datasets for m in ds[METRIC].values.tolist()))
     fill = {VALUE: np.nan, WALL_TIME: np.nan, LOGGED: False}
-    out = xr.concat(datasets, dim=RUN, join="outer", fill_value=fill, coords="minimal", compat="override")
+    out = xr.concat(
+        datasets, dim=RUN, join="outer", fill_value=fill, coords="minimal", compat="override"
+    )
     out = out.reindex({METRIC: np.array(metrics, dtype=object)})
     if LOGGED in out:
         out[LOGGED] = out[LOGGED].fillna(False).astype(bool)
@@ -213,7 +216,9 @@ def _split(results: list) -> tuple[list, list[dict[str, str]]]:
     skipped = [r for r in results if isinstance(r, dict) and "reason" in r]
     loaded = [r for r in results if not (isinstance(r, dict) and "reason" in r)]
     if not loaded:
-        raise RLExploreError("no runs were loaded:\n- " + "\n- ".join(s["reason"] for s in skipped[:10]))
+        raise RLExploreError(
+            "no runs were loaded:\n- " + "\n- ".join(s["reason"] for s in skipped[:10])
+        )
     _warn_skipped(skipped)
     return loaded, skipped
 
@@ -222,7 +227,9 @@ def _warn_skipped(skipped: list[dict[str, str]]) -> None:
     worth_telling = [s for s in skipped if not _only_unknown_files(s["reason"])]
     if worth_telling:
         names = "; ".join(f"{s['path']}: {s['reason'].splitlines()[0]}" for s in worth_telling[:5])
-        warnings.warn(f"{len(worth_telling)} folders gave no data ({names})", RLExploreWarning, stacklevel=4)
+        warnings.warn(
+            f"{len(worth_telling)} folders gave no data ({names})", RLExploreWarning, stacklevel=4
+        )
 
 
 def _only_unknown_files(reason: str) -> bool:
@@ -242,7 +249,9 @@ def _load_and_write(task: Path, root: Path, load_kwargs: dict[str, Any]) -> dict
     return write_part(ds, parts / f"{name}.zarr")
 
 
-def _run_all(client: Any, fn: Callable, tasks: list[Path], root: Path, kwargs: dict[str, Any]) -> list:
+def _run_all(
+    client: Any, fn: Callable, tasks: list[Path], root: Path, kwargs: dict[str, Any]
+) -> list:
     """`fn(task, root, kwargs)` for every task, on `client` or dask's default scheduler."""
     client = client if client is not None else _default_client()
     if client is not None:
@@ -285,4 +294,3 @@ def _harmonize(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
 
 def _blank(n: int, numeric: bool) -> np.ndarray:
     return np.full(n, np.nan) if numeric else np.full(n, "", dtype=object)
-

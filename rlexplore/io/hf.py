@@ -30,8 +30,14 @@ from .base import (
 )
 
 #: trainer_state.json keys kept as hyperparameters (the Trainer arguments it records)
-STATE_HPARAMS = ("logging_steps", "eval_steps", "save_steps", "train_batch_size",
-                 "num_train_epochs", "max_steps")
+STATE_HPARAMS = (
+    "logging_steps",
+    "eval_steps",
+    "save_steps",
+    "train_batch_size",
+    "num_train_epochs",
+    "max_steps",
+)
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -67,6 +73,7 @@ _NP_WRAPPED = re.compile(r"^(?:np|numpy)\.\w+\((.*)\)$")
 
 # --------------------------------------------------------------------------- trainer_state
 
+
 class TrainerStateLoader(Loader):
     name = "trainer_state"
     description = "HuggingFace Trainer / TRL trainer_state.json (log_history); newest checkpoint"
@@ -82,7 +89,7 @@ class TrainerStateLoader(Loader):
         for p in paths:
             by_run.setdefault(_run_dir(p), []).append(p)
         units = []
-        for run_dir, files in sorted(by_run.items(), key=lambda kv: str(kv[0])):
+        for _dir, files in sorted(by_run.items(), key=lambda kv: str(kv[0])):
             if any(_CHECKPOINT.match(f.parent.name) for f in files) and len(files) > 1:
                 ranked = sorted(files, key=_global_step)
                 newest = ranked[-1]
@@ -121,8 +128,12 @@ class TrainerStateLoader(Loader):
                 entry.skip("log_history entries that are not objects")
                 continue
             step = rec.get("step")
-            if isinstance(step, bool) or not isinstance(step, (int, float)) or \
-                    not math.isfinite(step) or step != int(step):
+            if (
+                isinstance(step, bool)
+                or not isinstance(step, (int, float))
+                or not math.isfinite(step)
+                or step != int(step)
+            ):
                 entry.skip("log_history entries without a whole-number step")
                 continue
             stepped.append((rec, int(step)))
@@ -132,10 +143,24 @@ class TrainerStateLoader(Loader):
         if not steps:
             entry.note("no logged values")
             return out
-        out.append(table_from_records(("trainer_state", str(run_dir.resolve()), path.name
-                                       if not _CHECKPOINT.match(path.parent.name) else ""),
-                                      name, metrics.names, m_idx, steps, values, None, entry,
-                                      meta=meta, alt="/" + path.stem))
+        out.append(
+            table_from_records(
+                (
+                    "trainer_state",
+                    str(run_dir.resolve()),
+                    path.name if not _CHECKPOINT.match(path.parent.name) else "",
+                ),
+                name,
+                metrics.names,
+                m_idx,
+                steps,
+                values,
+                None,
+                entry,
+                meta=meta,
+                alt="/" + path.stem,
+            )
+        )
         return out
 
 
@@ -178,8 +203,16 @@ def _global_step(path: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------- console logs
 
 _DICT_LINE = re.compile(r"\{'[^']+': ")
-_TRAINER_KEYS = ("'loss'", "'train_runtime'", "'eval_loss'", "'learning_rate'", "'grad_norm'",
-                 "'reward'", "'epoch'", "'train_loss'")
+_TRAINER_KEYS = (
+    "'loss'",
+    "'train_runtime'",
+    "'eval_loss'",
+    "'learning_rate'",
+    "'grad_norm'",
+    "'reward'",
+    "'epoch'",
+    "'train_loss'",
+)
 _TOTAL = re.compile(r"Total (?:optimization )?steps = ([\d,]+)")
 _TQDM = re.compile(r"\|\s*(\d+)/(\d+) \[")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -208,9 +241,12 @@ class HFConsoleLoader(Loader):
             return False
         for line in re.split(r"[\r\n]", _ANSI.sub("", text)):
             line = line.lstrip()
-            if _DICT_LINE.match(line) and any(k in line for k in _TRAINER_KEYS):
-                if _is_log_dict(_literal_dict(line)):
-                    return True
+            if (
+                _DICT_LINE.match(line)
+                and any(k in line for k in _TRAINER_KEYS)
+                and _is_log_dict(_literal_dict(line))
+            ):
+                return True
         return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
@@ -229,8 +265,11 @@ class HFConsoleLoader(Loader):
             if not _is_log_dict(d):
                 continue
             keys = set(d)
-            if "epoch" in keys or keys & {"loss", "train_runtime", "eval_loss"} or \
-                    any(k.startswith("eval_") for k in keys):
+            if (
+                "epoch" in keys
+                or keys & {"loss", "train_runtime", "eval_loss"}
+                or any(k.startswith("eval_") for k in keys)
+            ):
                 dicts.append(d)
         if not dicts:
             entry.note("no Trainer log dicts found")
@@ -241,15 +280,33 @@ class HFConsoleLoader(Loader):
         meta = {"source": str(path), "format": self.name}
         if not st:
             return [entry]
-        return [entry, table_from_records((self.name, str(path.resolve())), name, metrics.names,
-                                          m_idx, st, vals, None, entry, meta=meta,
-                                          alt="/" + path.stem)]
+        return [
+            entry,
+            table_from_records(
+                (self.name, str(path.resolve())),
+                name,
+                metrics.names,
+                m_idx,
+                st,
+                vals,
+                None,
+                entry,
+                meta=meta,
+                alt="/" + path.stem,
+            ),
+        ]
 
 
 def _is_log_dict(d: Any) -> bool:
     """A printed Trainer log: str keys, numbers or strings as values."""
-    return isinstance(d, dict) and bool(d) and all(
-        isinstance(k, str) and (v is None or isinstance(v, (int, float, str))) for k, v in d.items())
+    return (
+        isinstance(d, dict)
+        and bool(d)
+        and all(
+            isinstance(k, str) and (v is None or isinstance(v, (int, float, str)))
+            for k, v in d.items()
+        )
+    )
 
 
 def _literal_dict(text: str) -> Any:
@@ -286,8 +343,9 @@ def _matching_brace(text: str) -> int:
     return -1
 
 
-def _infer_steps(dicts: list[dict[str, Any]], text: str, logging_steps: int | None,
-                 entry: FileEntry) -> list[int]:
+def _infer_steps(
+    dicts: list[dict[str, Any]], text: str, logging_steps: int | None, entry: FileEntry
+) -> list[int]:
     """Steps of printed Trainer dicts, which carry no step key.
 
     The k-th training dict is step k × logging_steps. Without `logging_steps`, it is
@@ -321,12 +379,16 @@ def _infer_steps(dicts: list[dict[str, Any]], text: str, logging_steps: int | No
     if L is None:
         if spe and train_epochs and train_epochs[0]:
             L = max(1, round(train_epochs[0] * spe))
-            entry.note(f"no step in the log: steps inferred as k × {L} (logging_steps from "
-                       f"{total} total steps over {final_epoch} epochs)")
+            entry.note(
+                f"no step in the log: steps inferred as k × {L} (logging_steps from "
+                f"{total} total steps over {final_epoch} epochs)"
+            )
         else:
             L = 1
-            entry.note("no step in the log: the k-th logged dict is taken as step k "
-                       "(pass logging_steps= to scale)")
+            entry.note(
+                "no step in the log: the k-th logged dict is taken as step k "
+                "(pass logging_steps= to scale)"
+            )
     else:
         entry.note(f"steps are k × logging_steps = k × {L}")
     steps = []

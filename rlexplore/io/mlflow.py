@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from ..dataset.build import hparam_coords
-from .base import Context, FileEntry, Interner, Loader, Table, Unit, _size, register, \
-    table_from_records
+from .base import (
+    Context,
+    FileEntry,
+    Interner,
+    Loader,
+    Table,
+    Unit,
+    _size,
+    register,
+    table_from_records,
+)
 
 DBL_MAX = sys.float_info.max
 
@@ -78,9 +87,13 @@ class MLflowFileLoader(Loader):
         if _is_experiment_dir(path) or _is_run_dir(path):
             return True
         # the store root: holds experiment folders
-        return any(_is_experiment_dir(c) for c in _subdirs(path)) and \
-            all(c.name.isdigit() or c.name.startswith(".") or c.name == "models" or
-                _is_experiment_dir(c) for c in _subdirs(path))
+        return any(_is_experiment_dir(c) for c in _subdirs(path)) and all(
+            c.name.isdigit()
+            or c.name.startswith(".")
+            or c.name == "models"
+            or _is_experiment_dir(c)
+            for c in _subdirs(path)
+        )
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
         top = unit.paths[0]
@@ -89,8 +102,11 @@ class MLflowFileLoader(Loader):
         elif _is_experiment_dir(top):
             exp_dirs = [(top, [c for c in _subdirs(top) if _is_run_dir(c)])]
         else:
-            exp_dirs = [(e, [c for c in _subdirs(e) if _is_run_dir(c)])
-                        for e in _subdirs(top) if _is_experiment_dir(e)]
+            exp_dirs = [
+                (e, [c for c in _subdirs(e) if _is_run_dir(c)])
+                for e in _subdirs(top)
+                if _is_experiment_dir(e)
+            ]
         out: list[Any] = []
         for exp_dir, run_dirs in exp_dirs:
             exp_name = _read_meta(exp_dir / "meta.yaml").get("name", exp_dir.name)
@@ -132,16 +148,33 @@ class MLflowFileLoader(Loader):
                 steps.append(step)
                 values.append(val)
                 walls.append(ts / 1000.0)
-        run_meta = {"source": str(run_dir), "format": self.name, "experiment": exp_name,
-                    "run_id": run_id, **hparam_coords(params)}
+        run_meta = {
+            "source": str(run_dir),
+            "format": self.name,
+            "experiment": exp_name,
+            "run_id": run_id,
+            **hparam_coords(params),
+        }
         if "mlflow.parentRunId" in tags:
             run_meta["parent_run_id"] = tags["mlflow.parentRunId"]
         if not steps:
             entry.note("no metrics (params only)" if params else "no metrics")
             return [entry]
-        return [entry, table_from_records(("mlflow", run_id), name, metrics.names, m_idx, steps,
-                                          values, walls, entry, meta=run_meta,
-                                          alt=f" ({run_id[:8]})")]
+        return [
+            entry,
+            table_from_records(
+                ("mlflow", run_id),
+                name,
+                metrics.names,
+                m_idx,
+                steps,
+                values,
+                walls,
+                entry,
+                meta=run_meta,
+                alt=f" ({run_id[:8]})",
+            ),
+        ]
 
 
 class MLflowSQLiteLoader(Loader):
@@ -154,7 +187,9 @@ class MLflowSQLiteLoader(Loader):
             return False
         try:
             with _connect(path) as con:
-                names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                names = {
+                    r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
         except sqlite3.Error:
             return False
         return {"metrics", "runs", "experiments"} <= names
@@ -173,7 +208,8 @@ class MLflowSQLiteLoader(Loader):
             exps = dict(con.execute("SELECT experiment_id, name FROM experiments"))
             runs = con.execute(
                 "SELECT run_uuid, name, experiment_id, lifecycle_stage FROM runs "
-                "ORDER BY start_time, run_uuid").fetchall()
+                "ORDER BY start_time, run_uuid"
+            ).fetchall()
             params: dict[str, dict[str, Any]] = {}
             for key, value, run in con.execute("SELECT key, value, run_uuid FROM params"):
                 params.setdefault(run, {})[key] = _param(value)
@@ -182,8 +218,8 @@ class MLflowSQLiteLoader(Loader):
                 tags.setdefault(run, {})[key] = value
             per_run: dict[str, tuple[Interner, list, list, list, list]] = {}
             for key, value, ts, run, step, is_nan in con.execute(
-                    "SELECT key, value, timestamp, run_uuid, step, is_nan FROM metrics "
-                    "ORDER BY rowid"):
+                "SELECT key, value, timestamp, run_uuid, step, is_nan FROM metrics ORDER BY rowid"
+            ):
                 rec = per_run.get(run)
                 if rec is None:
                     rec = per_run[run] = (Interner(), [], [], [], [])
@@ -207,14 +243,29 @@ class MLflowSQLiteLoader(Loader):
             names, m_idx, steps, values, walls = per_run[run_id]
             t = tags.get(run_id, {})
             name = t.get("mlflow.runName") or run_name or run_id
-            meta = {"source": str(path), "format": self.name,
-                    "experiment": exps.get(exp_id, str(exp_id)), "run_id": run_id,
-                    **hparam_coords(params.get(run_id, {}))}
+            meta = {
+                "source": str(path),
+                "format": self.name,
+                "experiment": exps.get(exp_id, str(exp_id)),
+                "run_id": run_id,
+                **hparam_coords(params.get(run_id, {})),
+            }
             if "mlflow.parentRunId" in t:
                 meta["parent_run_id"] = t["mlflow.parentRunId"]
-            out.append(table_from_records(("mlflow", run_id), name, names.names, m_idx, steps,
-                                          values, walls, entry, meta=meta,
-                                          alt=f" ({run_id[:8]})"))
+            out.append(
+                table_from_records(
+                    ("mlflow", run_id),
+                    name,
+                    names.names,
+                    m_idx,
+                    steps,
+                    values,
+                    walls,
+                    entry,
+                    meta=meta,
+                    alt=f" ({run_id[:8]})",
+                )
+            )
         return out
 
 

@@ -30,13 +30,23 @@ from .base import (
 )
 from .hf import _ANSI, _literal_dict, _text_head, to_number
 
-STEP_KEYS = ("step", "global_step", "_step", "current_steps", "train/global_step", "iteration",
-             "iter", "update", "Step")
+STEP_KEYS = (
+    "step",
+    "global_step",
+    "_step",
+    "current_steps",
+    "train/global_step",
+    "iteration",
+    "iter",
+    "update",
+    "Step",
+)
 WALL_KEYS = ("_timestamp", "wall_time", "timestamp")
 MAX_JSON_SNIFF = 64 << 20
 
 
 # --------------------------------------------------------------------------- shared
+
 
 class _Collector:
     """Accumulates points of one run from records (dicts)."""
@@ -60,8 +70,9 @@ class _Collector:
                 self.step_key = key
                 return
         self.step_key = ""
-        self.entry.note("no step key: the record index is the step "
-                        "(pass step_key= to choose a field)")
+        self.entry.note(
+            "no step key: the record index is the step (pass step_key= to choose a field)"
+        )
 
     def add(self, rec: dict[str, Any]) -> None:
         entry = self.entry
@@ -105,13 +116,22 @@ class _Collector:
     def table(self, key: Any, name: str, meta: dict[str, Any], alt: str) -> Table | None:
         if not self.s:
             return None
-        return table_from_records(key, name, self.metrics.names, self.m, self.s, self.v,
-                                  self.w if self.has_wall else None, self.entry, meta=meta,
-                                  alt=alt)
+        return table_from_records(
+            key,
+            name,
+            self.metrics.names,
+            self.m,
+            self.s,
+            self.v,
+            self.w if self.has_wall else None,
+            self.entry,
+            meta=meta,
+            alt=alt,
+        )
 
 
 def _unwrap(rec: dict[str, Any]) -> dict[str, Any]:
-    """verl's file logger writes {"step": N, "data": {...}}."""
+    """Verl's file logger writes {"step": N, "data": {...}}."""
     data = rec.get("data")
     if isinstance(data, dict) and set(rec) <= {"step", "data", "global_step", "timestamp"}:
         out = dict(data)
@@ -142,8 +162,10 @@ def _name_for(ctx: Context, unit: Unit, path: Path) -> str:
 
 # --------------------------------------------------------------------------- JSONL
 
-def read_jsonl(path: str | Path, *, start: int = 0, final: bool = True
-               ) -> tuple[list[dict[str, Any]], int, dict[str, int], list[int]]:
+
+def read_jsonl(
+    path: str | Path, *, start: int = 0, final: bool = True
+) -> tuple[list[dict[str, Any]], int, dict[str, int], list[int]]:
     """Parse the complete lines of a JSONL file from byte offset `start`.
 
     Returns
@@ -179,8 +201,9 @@ def read_jsonl(path: str | Path, *, start: int = 0, final: bool = True
                 bad.append(i)
             continue
         if not isinstance(rec, dict):
-            skipped["lines that are not JSON objects"] = \
+            skipped["lines that are not JSON objects"] = (
                 skipped.get("lines that are not JSON objects", 0) + 1
+            )
             continue
         records.append(rec)
     return records, start + end, skipped, bad
@@ -208,8 +231,11 @@ class JSONLLoader(Loader):
         good = sum(isinstance(r, dict) for r in parsed)
         if not isinstance(first, dict) or good * 2 < len(parsed):
             return False
-        return any(to_number(v) is not None for _, v in _flatten(_unwrap(first))
-                   if not isinstance(v, (dict, list)))
+        return any(
+            to_number(v) is not None
+            for _, v in _flatten(_unwrap(first))
+            if not isinstance(v, (dict, list))
+        )
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
         path = unit.paths[0]
@@ -227,8 +253,12 @@ class JSONLLoader(Loader):
         col.choose_step_key(records)
         for rec in records:
             col.add(rec)
-        t = col.table((self.name, str(path.resolve())), _name_for(ctx, unit, path),
-                      {"source": str(path), "format": self.name}, "/" + path.stem)
+        t = col.table(
+            (self.name, str(path.resolve())),
+            _name_for(ctx, unit, path),
+            {"source": str(path), "format": self.name},
+            "/" + path.stem,
+        )
         return [entry] + ([t] if t is not None else [])
 
 
@@ -270,8 +300,12 @@ class JSONLoader(Loader):
         col.choose_step_key(recs)
         for rec in recs:
             col.add(rec)
-        t = col.table((self.name, str(path.resolve())), _name_for(ctx, unit, path),
-                      {"source": str(path), "format": self.name}, "/" + path.stem)
+        t = col.table(
+            (self.name, str(path.resolve())),
+            _name_for(ctx, unit, path),
+            {"source": str(path), "format": self.name},
+            "/" + path.stem,
+        )
         return [entry] + ([t] if t is not None else [])
 
 
@@ -307,8 +341,11 @@ class CSVLoader(Loader):
         if len(cols) < 2:
             return False
         names = {c.strip() for c in cols}
-        return _is_wandb_header(cols) or {"run", "metric", "step", "value"} <= names or \
-            any(k in names for k in STEP_KEYS)
+        return (
+            _is_wandb_header(cols)
+            or {"run", "metric", "step", "value"} <= names
+            or any(k in names for k in STEP_KEYS)
+        )
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
         path = unit.paths[0]
@@ -332,9 +369,12 @@ class CSVLoader(Loader):
 
 def _is_wandb_header(cols: list[str]) -> bool:
     cols = [c.strip() for c in cols]
-    return len(cols) >= 2 and " - " not in cols[0] and \
-        any(_WANDB_COL.match(c) for c in cols[1:]) and \
-        all(_WANDB_COL.match(c) for c in cols[1:] if c)
+    return (
+        len(cols) >= 2
+        and " - " not in cols[0]
+        and any(_WANDB_COL.match(c) for c in cols[1:])
+        and all(_WANDB_COL.match(c) for c in cols[1:] if c)
+    )
 
 
 def _cell(s: str) -> tuple[bool, float | None]:
@@ -345,8 +385,9 @@ def _cell(s: str) -> tuple[bool, float | None]:
     return True, to_number(s)
 
 
-def _read_wandb_csv(header: list[str], body: list[list[str]], entry: FileEntry,
-                    path: Path) -> list[Table]:
+def _read_wandb_csv(
+    header: list[str], body: list[list[str]], entry: FileEntry, path: Path
+) -> list[Table]:
     xname = header[0]
     runs: dict[str, list[tuple[int, str]]] = {}
     for j, col in enumerate(header[1:], start=1):
@@ -354,8 +395,9 @@ def _read_wandb_csv(header: list[str], body: list[list[str]], entry: FileEntry,
         if m:
             runs.setdefault(m.group(1), []).append((j, m.group(2)))
     xs = [_cell(r[0])[1] if r else None for r in body]
-    x_is_step = xname.lower() in ("step", "_step", "global_step", "train/global_step") or \
-        all(x is not None and math.isfinite(x) and x == int(x) for x in xs)
+    x_is_step = xname.lower() in ("step", "_step", "global_step", "train/global_step") or all(
+        x is not None and math.isfinite(x) and x == int(x) for x in xs
+    )
     tables = []
     for run, cols in runs.items():
         step_col = next((j for j, metric in cols if metric == "_step"), None)
@@ -365,8 +407,10 @@ def _read_wandb_csv(header: list[str], body: list[list[str]], entry: FileEntry,
             how = f"the {run!r} - _step column"
         else:
             how = "the row number"
-            entry.note(f"run {run!r}: the x axis {xname!r} is not a step and there is no "
-                       "_step column; the row number is the step")
+            entry.note(
+                f"run {run!r}: the x axis {xname!r} is not a step and there is no "
+                "_step column; the row number is the step"
+            )
         col = _Collector(entry, None)
         for i, row in enumerate(body):
             if x_is_step:
@@ -398,15 +442,17 @@ def _read_wandb_csv(header: list[str], body: list[list[str]], entry: FileEntry,
                 col.v.append(xs[i])  # type: ignore[arg-type]
         if not x_is_step and step_col is not None:
             entry.note(f"x axis {xname!r} is kept as a metric; steps come from _step")
-        t = col.table(("wandb", run), run, {"source": str(path), "format": "wandb_csv"},
-                      f" ({path.stem})")
+        t = col.table(
+            ("wandb", run), run, {"source": str(path), "format": "wandb_csv"}, f" ({path.stem})"
+        )
         if t is not None:
             tables.append(t)
     return tables
 
 
-def _read_long_csv(header: list[str], body: list[list[str]], entry: FileEntry,
-                   path: Path) -> list[Table]:
+def _read_long_csv(
+    header: list[str], body: list[list[str]], entry: FileEntry, path: Path
+) -> list[Table]:
     idx = {c: header.index(c) for c in ("run", "metric", "step", "value")}
     wi = header.index("wall_time") if "wall_time" in header else None
     per_run: dict[str, _Collector] = {}
@@ -432,13 +478,23 @@ def _read_long_csv(header: list[str], body: list[list[str]], entry: FileEntry,
         w = _cell(row[wi])[1] if wi is not None else None
         col.w.append(math.nan if w is None else w)
         col.has_wall = col.has_wall or w is not None
-    return [t for run, c in per_run.items()
-            if (t := c.table(("csv", str(path.resolve()), run), run,
-                             {"source": str(path), "format": "csv"}, f" ({path.stem})"))]
+    return [
+        t
+        for run, c in per_run.items()
+        if (
+            t := c.table(
+                ("csv", str(path.resolve()), run),
+                run,
+                {"source": str(path), "format": "csv"},
+                f" ({path.stem})",
+            )
+        )
+    ]
 
 
-def _read_wide_csv(header: list[str], body: list[list[str]], entry: FileEntry, path: Path,
-                   ctx: Context, unit: Unit) -> list[Table]:
+def _read_wide_csv(
+    header: list[str], body: list[list[str]], entry: FileEntry, path: Path, ctx: Context, unit: Unit
+) -> list[Table]:
     step_key = ctx.options.get("step_key")
     if step_key is None:
         step_key = next((k for k in STEP_KEYS if k in header), None)
@@ -473,9 +529,18 @@ def _read_wide_csv(header: list[str], body: list[list[str]], entry: FileEntry, p
             col.v.append(x)
             col.w.append(math.nan if w is None else w)
             col.has_wall = col.has_wall or w is not None
-    return [t for run, c in per_run.items()
-            if (t := c.table(("csv", str(path.resolve()), run), run,
-                             {"source": str(path), "format": "csv"}, "/" + path.stem))]
+    return [
+        t
+        for run, c in per_run.items()
+        if (
+            t := c.table(
+                ("csv", str(path.resolve()), run),
+                run,
+                {"source": str(path), "format": "csv"},
+                "/" + path.stem,
+            )
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- verl console
@@ -548,8 +613,12 @@ class VerlConsoleLoader(Loader):
         if not col.s:
             entry.note("no step lines")
             return [entry]
-        t = col.table((self.name, str(path.resolve())), _name_for(ctx, unit, path),
-                      {"source": str(path), "format": self.name}, "/" + path.stem)
+        t = col.table(
+            (self.name, str(path.resolve())),
+            _name_for(ctx, unit, path),
+            {"source": str(path), "format": self.name},
+            "/" + path.stem,
+        )
         return [entry, t]  # type: ignore[list-item]
 
 

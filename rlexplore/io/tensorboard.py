@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..dataset.build import hparam_coords
 from . import tfrecord
 from .base import Context, FileEntry, Loader, MetaOnly, Table, Unit, _size, register
@@ -58,8 +56,13 @@ class TensorBoardLoader(Loader):
         for p in paths:
             by_dir.setdefault(p.parent, []).append(p)
         return [
-            Unit(self, sorted(files, key=lambda p: p.name), root, given_file,
-                 sum(_size(p) for p in files))
+            Unit(
+                self,
+                sorted(files, key=lambda p: p.name),
+                root,
+                given_file,
+                sum(_size(p) for p in files),
+            )
             for _, files in sorted(by_dir.items(), key=lambda kv: str(kv[0]))
         ]
 
@@ -74,8 +77,7 @@ class TensorBoardLoader(Loader):
             entry = FileEntry(str(path), self.name)
             entries.append(entry)
             try:
-                cols = tfrecord.read_event_file(str(path), parser, on_bytes=ctx.progress,
-                                                keep=True)
+                cols = tfrecord.read_event_file(str(path), parser, on_bytes=ctx.progress, keep=True)
             except OSError as err:
                 entry.skip(f"unreadable file ({err.strerror or err})")
                 parts.append(tfrecord.EventColumns())
@@ -85,8 +87,10 @@ class TensorBoardLoader(Loader):
             for key, why in _SKIP_REASONS.items():
                 entry.skip(why, cols.stats.get(key, 0))
             if cols.stats.get("truncated_bytes"):
-                entry.note("the file ends with an incomplete record (a job killed mid-write?);"
-                           " every complete record before it was read")
+                entry.note(
+                    "the file ends with an incomplete record (a job killed mid-write?);"
+                    " every complete record before it was read"
+                )
             if cols.stats.get("records", 0) == 0 and not cols.stats.get("corrupt_bytes"):
                 entry.note("empty file" if _size(path) == 0 else "no complete record")
             elif entry.points == 0:
@@ -118,15 +122,25 @@ class TensorBoardLoader(Loader):
             entry.runs.append(name)
         parts.clear()
         table = Table(
-            key=(self.name, str(run_dir.resolve())), name=name, metrics=tags, metric=metric,
-            step=step, value=value, wall_time=wall, meta=meta, alt=f" ({self.name})", files=files,
-            session_starts=starts, launches=launches,
+            key=(self.name, str(run_dir.resolve())),
+            name=name,
+            metrics=tags,
+            metric=metric,
+            step=step,
+            value=value,
+            wall_time=wall,
+            meta=meta,
+            alt=f" ({self.name})",
+            files=files,
+            session_starts=starts,
+            launches=launches,
         )
         return [*entries, table]
 
 
-def _collect_hparams(cols: tfrecord.EventColumns, tags: list[str], hparams: dict[str, Any],
-                     entry: FileEntry) -> None:
+def _collect_hparams(
+    cols: tfrecord.EventColumns, tags: list[str], hparams: dict[str, Any], entry: FileEntry
+) -> None:
     for tag_id, kind, _step, _wall, content, text in cols.extras:
         tag = tags[tag_id] if 0 <= tag_id < len(tags) else ""
         if kind == tfrecord.KIND_HPARAMS and tag.endswith("session_start_info"):

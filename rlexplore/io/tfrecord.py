@@ -29,8 +29,19 @@ except ImportError:  # pragma: no cover
 
 KIND_UNKNOWN, KIND_SCALARS, KIND_TEXT, KIND_HPARAMS, KIND_OTHER = 0, 1, 2, 3, 4
 STAT_NAMES = (
-    "records", "events", "points", "bad_checksum", "corrupt_bytes", "corrupt_regions",
-    "malformed", "truncated_bytes", "histograms", "images", "audio", "tensors", "text",
+    "records",
+    "events",
+    "points",
+    "bad_checksum",
+    "corrupt_bytes",
+    "corrupt_regions",
+    "malformed",
+    "truncated_bytes",
+    "histograms",
+    "images",
+    "audio",
+    "tensors",
+    "text",
     "bad_scalars",
 )
 MAX_EXTRAS = 100_000
@@ -50,6 +61,7 @@ def new_parser(pure_python: bool = False):
 
 
 # --------------------------------------------------------------------------- CRC32C
+
 
 def _crc_table() -> list[int]:
     table = []
@@ -97,6 +109,7 @@ def masked_crc32c(data: bytes) -> int:
 
 
 # --------------------------------------------------------------------------- protobuf
+
 
 class _Malformed(Exception):
     pass
@@ -197,8 +210,10 @@ def _tensor_scalar(buf: bytes, p: int, end: int) -> float | None:
         elif f == 4 and wt == 2:
             p, a, b = _skip(buf, p, end, 2)
             content = (a, b)
-        elif (f == 5 and wt in (5, 2)) or (f == 6 and wt in (1, 2)) or (
-            f in (7, 10, 11, 13, 16, 17) and wt in (0, 2)
+        elif (
+            (f == 5 and wt in (5, 2))
+            or (f == 6 and wt in (1, 2))
+            or (f in (7, 10, 11, 13, 16, 17) and wt in (0, 2))
         ):
             if wt == 2:
                 p, q, qe = _skip(buf, p, end, 2)
@@ -242,9 +257,20 @@ def _tensor_scalar(buf: bytes, p: int, end: int) -> float | None:
     if not all_one:
         return None
     if content is not None:
-        c = bytes(buf[content[0]:content[1]])
-        fmt = {1: (4, "<f"), 2: (8, "<d"), 3: (4, "<i"), 4: (1, "<B"), 5: (2, "<h"), 6: (1, "<b"),
-               9: (8, "<q"), 10: (1, "<B"), 17: (2, "<H"), 22: (4, "<I"), 23: (8, "<Q")}
+        c = bytes(buf[content[0] : content[1]])
+        fmt = {
+            1: (4, "<f"),
+            2: (8, "<d"),
+            3: (4, "<i"),
+            4: (1, "<B"),
+            5: (2, "<h"),
+            6: (1, "<b"),
+            9: (8, "<q"),
+            10: (1, "<B"),
+            17: (2, "<H"),
+            22: (4, "<I"),
+            23: (8, "<Q"),
+        }
         if dtype in (14, 19):
             if len(c) != 2:
                 return None
@@ -291,6 +317,7 @@ class PyEventParser:
         self._kept: list[list] = [[], [], [], []]
 
     def tag_kinds(self) -> list[int]:
+        """The plugin kind of every tag seen so far, by tag id."""
         return list(self._kinds)
 
     def _intern(self, tag: bytes) -> int:
@@ -302,14 +329,19 @@ class PyEventParser:
         return t
 
     def take(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """Hand over the records decoded so far and start afresh."""
         k = self._kept
-        out = (np.array(k[0], dtype=np.int32).tobytes(), np.array(k[1], dtype=np.int64).tobytes(),
-               np.array(k[2], dtype=np.float64).tobytes(),
-               np.array(k[3], dtype=np.float64).tobytes())
+        out = (
+            np.array(k[0], dtype=np.int32).tobytes(),
+            np.array(k[1], dtype=np.int64).tobytes(),
+            np.array(k[2], dtype=np.float64).tobytes(),
+            np.array(k[3], dtype=np.float64).tobytes(),
+        )
         self._kept = [[], [], [], []]
         return out
 
     def feed(self, buffer: Any, start: int = 0, final: bool = False, keep: bool = False) -> tuple:
+        """Decode the complete records of ``buffer`` from ``start``; return where decoding stopped."""
         buf = bytes(buffer)
         n = len(buf)
         if start < 0 or start > n:
@@ -322,8 +354,10 @@ class PyEventParser:
         while pos < n:
             if n - pos < 12:
                 break
-            length = int.from_bytes(buf[pos:pos + 8], "little")
-            if masked_crc32c(buf[pos:pos + 8]) != int.from_bytes(buf[pos + 8:pos + 12], "little"):
+            length = int.from_bytes(buf[pos : pos + 8], "little")
+            if masked_crc32c(buf[pos : pos + 8]) != int.from_bytes(
+                buf[pos + 8 : pos + 12], "little"
+            ):
                 if not self._in_corrupt:
                     st["corrupt_regions"] += 1
                     self._in_corrupt = True
@@ -338,7 +372,7 @@ class PyEventParser:
             nxt = pos + 16 + length
             st["records"] += 1
             if masked_crc32c(buf[data_start:data_end]) != int.from_bytes(
-                buf[data_end:data_end + 4], "little"
+                buf[data_end : data_end + 4], "little"
             ):
                 st["bad_checksum"] += 1
                 pos = nxt
@@ -361,7 +395,7 @@ class PyEventParser:
             if pos < n:
                 st["truncated_bytes"] += n - pos
             self._in_corrupt = False
-        new_tags = [t.decode("utf-8", "replace") for t in self._tags[self._reported:]]
+        new_tags = [t.decode("utf-8", "replace") for t in self._tags[self._reported :]]
         self._reported = len(self._tags)
         if keep:
             return (pos, new_tags, b"", b"", b"", b"", st, out.extras, out.starts, out.fv)
@@ -393,7 +427,7 @@ class PyEventParser:
             elif wt == 2 and f == 3:
                 fv = v
         if fv is not None and out.fv is None:
-            out.fv = buf[fv[0]:fv[1]].decode("utf-8", "replace")
+            out.fv = buf[fv[0] : fv[1]].decode("utf-8", "replace")
         if slog is not None:
             for f, wt, v in _fields(buf, slog[0], slog[1]):
                 if f == 1 and wt == 0:
@@ -443,12 +477,11 @@ class PyEventParser:
                 if f == 1 and wt == 2:
                     for f2, wt2, v2 in _fields(buf, v[0], v[1]):
                         if f2 == 1 and wt2 == 2 and v2[1] > v2[0]:
-                            kind = _plugin_kind(buf[v2[0]:v2[1]])
+                            kind = _plugin_kind(buf[v2[0] : v2[1]])
                         elif f2 == 2 and wt2 == 2:
                             content = v2
-                elif f == 4 and wt == 0:
-                    if _varint(buf, v, meta[1])[0] == 1:
-                        data_class_scalar = True
+                elif f == 4 and wt == 0 and _varint(buf, v, meta[1])[0] == 1:
+                    data_class_scalar = True
             if kind == 0 and data_class_scalar:
                 kind = KIND_SCALARS
             if kind and self._kinds[t] == KIND_UNKNOWN:
@@ -472,16 +505,23 @@ class PyEventParser:
                     if f == 8 and wt == 2 and s is None:
                         s = v
                 st["text"] += 1
-                self._extra(out, t, KIND_TEXT, step, wall, b"", buf[s[0]:s[1]] if s else b"")
+                self._extra(out, t, KIND_TEXT, step, wall, b"", buf[s[0] : s[1]] if s else b"")
                 return
             if tk == KIND_HPARAMS:
-                self._extra(out, t, KIND_HPARAMS, step, wall,
-                            buf[content[0]:content[1]] if content else b"", b"")
+                self._extra(
+                    out,
+                    t,
+                    KIND_HPARAMS,
+                    step,
+                    wall,
+                    buf[content[0] : content[1]] if content else b"",
+                    b"",
+                )
                 return
             st["tensors"] += 1
             return
         if tk == KIND_HPARAMS and content is not None:
-            self._extra(out, t, KIND_HPARAMS, step, wall, buf[content[0]:content[1]], b"")
+            self._extra(out, t, KIND_HPARAMS, step, wall, buf[content[0] : content[1]], b"")
             return
         if other is not None:
             st[other] += 1
@@ -495,13 +535,15 @@ class PyEventParser:
         out.stats["points"] += 1
 
     @staticmethod
-    def _extra(out: _PyOut, t: int, kind: int, step: int, wall: float, content: bytes,
-               text: bytes) -> None:
+    def _extra(
+        out: _PyOut, t: int, kind: int, step: int, wall: float, content: bytes, text: bytes
+    ) -> None:
         if len(out.extras) < MAX_EXTRAS:
             out.extras.append((t, kind, step, wall, bytes(content), bytes(text)))
 
 
 # --------------------------------------------------------------------------- reading files
+
 
 @dataclass
 class EventColumns:
@@ -598,8 +640,11 @@ def read_event_file(
                 filled -= end
                 base += end
     if parts:
-        out.tag = np.frombuffer(b"".join(p[0] for p in parts), dtype=np.int32) if len(parts) > 1 \
+        out.tag = (
+            np.frombuffer(b"".join(p[0] for p in parts), dtype=np.int32)
+            if len(parts) > 1
             else np.frombuffer(parts[0][0], dtype=np.int32)
+        )
         out.step = _join(parts, 1, np.int64)
         out.value = _join(parts, 2, np.float64)
         out.wall_time = _join(parts, 3, np.float64)
@@ -609,8 +654,12 @@ def read_event_file(
 def take_columns(parser: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The (tag, step, value, wall_time) columns accumulated with ``keep=True``."""
     t, s, v, w = parser.take()
-    return (np.frombuffer(t, dtype=np.int32), np.frombuffer(s, dtype=np.int64),
-            np.frombuffer(v, dtype=np.float64), np.frombuffer(w, dtype=np.float64))
+    return (
+        np.frombuffer(t, dtype=np.int32),
+        np.frombuffer(s, dtype=np.int64),
+        np.frombuffer(v, dtype=np.float64),
+        np.frombuffer(w, dtype=np.float64),
+    )
 
 
 def _join(parts: list[tuple], i: int, dtype: Any) -> np.ndarray:
@@ -628,6 +677,7 @@ def looks_like_tfrecord(head: bytes) -> bool:
 
 # ----------------------------------------------------------------------- hparams payloads
 
+
 def decode_hparams_plugin_data(content: bytes) -> dict[str, Any]:
     """The hyperparameters of an hparams-plugin ``session_start_info`` payload."""
     out: dict[str, Any] = {}
@@ -639,7 +689,7 @@ def decode_hparams_plugin_data(content: bytes) -> dict[str, Any]:
                         key, val = None, None
                         for f3, wt3, v3 in _fields(content, v2[0], v2[1]):
                             if f3 == 1 and wt3 == 2:
-                                key = content[v3[0]:v3[1]].decode("utf-8", "replace")
+                                key = content[v3[0] : v3[1]].decode("utf-8", "replace")
                             elif f3 == 2 and wt3 == 2:
                                 val = _struct_value(content, v3[0], v3[1])
                         if key is not None:
@@ -655,7 +705,7 @@ def _struct_value(buf: bytes, p: int, end: int) -> Any:
             x = struct.unpack_from("<d", buf, v)[0]
             return int(x) if math.isfinite(x) and x == int(x) and abs(x) < 2**53 else x
         if f == 3 and wt == 2:
-            return buf[v[0]:v[1]].decode("utf-8", "replace")
+            return buf[v[0] : v[1]].decode("utf-8", "replace")
         if f == 4 and wt == 0:
             return bool(_varint(buf, v, end)[0])
     return None

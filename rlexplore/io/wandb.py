@@ -18,8 +18,16 @@ from typing import Any
 
 from ..dataset.build import hparam_coords
 from ..errors import missing_extra
-from .base import Context, FileEntry, Interner, Loader, Table, Unit, _size, register, \
-    table_from_records
+from .base import (
+    Context,
+    FileEntry,
+    Interner,
+    Loader,
+    Table,
+    Unit,
+    register,
+    table_from_records,
+)
 from .hf import to_number
 
 HEADER = b":W&B"
@@ -46,8 +54,8 @@ def read_wandb_log(data: bytes) -> tuple[list[bytes], dict[str, int]]:
         if n - pos < CHUNK_HEADER:
             stats["truncated_bytes"] += n - pos
             break
-        crc = int.from_bytes(data[pos:pos + 4], "little")
-        length = int.from_bytes(data[pos + 4:pos + 6], "little")
+        crc = int.from_bytes(data[pos : pos + 4], "little")
+        length = int.from_bytes(data[pos + 4 : pos + 6], "little")
         kind = data[pos + 6]
         if kind == 0 and length == 0 and crc == 0:
             pos += left  # zero padding to the end of the block
@@ -61,7 +69,7 @@ def read_wandb_log(data: bytes) -> tuple[list[bytes], dict[str, int]]:
             pos += left  # skip the rest of this block
             pending = None
             continue
-        chunk = data[start:start + length]
+        chunk = data[start : start + length]
         pos = start + length
         if zlib.crc32(chunk, _TYPE_CRC[kind]) & 0xFFFFFFFF != crc:
             stats["bad_checksum"] += 1
@@ -122,7 +130,7 @@ class WandbOfflineLoader(Loader):
         entry.skip("bytes of an incomplete final record", stats["truncated_bytes"])
         metrics = Interner()
         m_idx, steps, values, walls = [], [], [], []
-        run_id = path.stem[len("run-"):] if path.stem.startswith("run-") else path.stem
+        run_id = path.stem[len("run-") :] if path.stem.startswith("run-") else path.stem
         name = None
         config: dict[str, Any] = {}
         for raw in raw_records:
@@ -166,14 +174,30 @@ class WandbOfflineLoader(Loader):
                     steps.append(int(step))
                     values.append(x)
                     walls.append(math.nan if wall is None else wall)
-        meta = {"source": str(path.parent), "format": self.name, "run_id": run_id,
-                **hparam_coords({k: v for k, v in config.items() if not k.startswith("_")})}
+        meta = {
+            "source": str(path.parent),
+            "format": self.name,
+            "run_id": run_id,
+            **hparam_coords({k: v for k, v in config.items() if not k.startswith("_")}),
+        }
         if not steps:
             entry.note("no history rows")
             return [entry]
-        return [entry, table_from_records(("wandb", name or run_id), name or run_id,
-                                          metrics.names, m_idx, steps, values, walls, entry,
-                                          meta=meta, alt=f" ({run_id})")]
+        return [
+            entry,
+            table_from_records(
+                ("wandb", name or run_id),
+                name or run_id,
+                metrics.names,
+                m_idx,
+                steps,
+                values,
+                walls,
+                entry,
+                meta=meta,
+                alt=f" ({run_id})",
+            ),
+        ]
 
 
 def _config_items(items: Iterable[Any], config: dict[str, Any]) -> None:

@@ -53,8 +53,15 @@ class Follower:
     >>> f.dataset                                   # doctest: +SKIP
     """
 
-    def __init__(self, source: str | os.PathLike, *, format: str = "auto", restarts: str = "supersede",
-                 rename: Any = None, step_key: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        *,
+        format: str = "auto",
+        restarts: str = "supersede",
+        rename: Any = None,
+        step_key: str | None = None,
+    ) -> None:
         if restarts not in _api.RESTARTS:
             raise RLExploreError(f"restarts must be one of {_api.RESTARTS}, got {restarts!r}")
         self.source = Path(os.fspath(source)).expanduser()
@@ -135,8 +142,11 @@ class Follower:
         units: list[_base.Unit] = []
         ignored: list[str] = []
         problems: list[_base.FileEntry] = []
-        dir_loaders = [lo for lo in ([self._fmt] if self._fmt else _base.loaders())
-                       if type(lo).claim_dir is not _base.Loader.claim_dir]
+        dir_loaders = [
+            lo
+            for lo in ([self._fmt] if self._fmt else _base.loaders())
+            if type(lo).claim_dir is not _base.Loader.claim_dir
+        ]
         for dirpath, dirnames, filenames in os.walk(self.source):
             here = Path(dirpath)
             claimer = next((lo for lo in dir_loaders if _api._safe_claim(lo, here)), None)
@@ -144,7 +154,9 @@ class Follower:
                 units.append(_base.Unit(claimer, [here], self.source, False, 0))
                 dirnames[:] = []
                 continue
-            dirnames[:] = sorted(d for d in dirnames if d not in _api._SKIP_DIRS and not d.startswith("."))
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in _api._SKIP_DIRS and not d.startswith(".")
+            )
             for name in sorted(n for n in filenames if not n.startswith(".")):
                 loader = self._sniff(here / name, problems)
                 if loader is None:
@@ -176,8 +188,10 @@ class Follower:
     # -- reading -------------------------------------------------------------------------
     def _refresh(self, unit: _base.Unit, key: tuple) -> bool:
         """Bring the cached result of `unit` up to date; True when it changed."""
-        incremental = {_tb.TensorBoardLoader.name: (read_events, tensorboard_tables),
-                       _records.JSONLLoader.name: (read_lines, jsonl_tables)}
+        incremental = {
+            _tb.TensorBoardLoader.name: (read_events, tensorboard_tables),
+            _records.JSONLLoader.name: (read_lines, jsonl_tables),
+        }
         if unit.loader.name in incremental:
             reader, build = incremental[unit.loader.name]
             grew = [self._read_tail(p, reader) for p in unit.paths]

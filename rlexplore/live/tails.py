@@ -69,7 +69,9 @@ def tensorboard_tables(unit: _base.Unit, ctx: _base.Context, tails: list[Tail]) 
         stats = _sum_stats(tail.chunks)
         for stat, why in _tb._SKIP_REASONS.items():
             entry.skip(why, stats.get(stat, 0))
-        remap = np.array([names.setdefault(t, len(names)) for t in tail.tags] or [0], dtype=np.int32)
+        remap = np.array(
+            [names.setdefault(t, len(names)) for t in tail.tags] or [0], dtype=np.int32
+        )
         n_file = 0
         for cols in tail.chunks:
             _tb._collect_hparams(cols, tail.tags, hparams, entry)
@@ -99,10 +101,18 @@ def tensorboard_tables(unit: _base.Unit, ctx: _base.Context, tails: list[Tail]) 
         entry.runs.append(name)
     meta = {"source": str(run_dir), "format": loader.name, **hparam_coords(hparams)}
     table = _base.Table(
-        key=(loader.name, str(run_dir.resolve())), name=name, metrics=list(names),
-        metric=np.concatenate(metric_parts), step=np.concatenate(step_parts),
-        value=np.concatenate(value_parts), wall_time=np.concatenate(wall_parts), meta=meta,
-        alt=loader.name, files=files, session_starts=starts, launches=launches,
+        key=(loader.name, str(run_dir.resolve())),
+        name=name,
+        metrics=list(names),
+        metric=np.concatenate(metric_parts),
+        step=np.concatenate(step_parts),
+        value=np.concatenate(value_parts),
+        wall_time=np.concatenate(wall_parts),
+        meta=meta,
+        alt=loader.name,
+        files=files,
+        session_starts=starts,
+        launches=launches,
     )
     return [*entries, table]
 
@@ -145,9 +155,17 @@ def jsonl_tables(unit: _base.Unit, ctx: _base.Context, tails: list[Tail]) -> lis
     if not col.s:
         return [entry]
     table = _base.table_from_records(
-        (unit.loader.name, str(path.resolve())), _records._name_for(ctx, unit, path), col.metrics.names,
-        col.m, col.s, col.v, col.w if col.has_wall else None, entry,
-        meta={"source": str(path), "format": unit.loader.name}, alt="/" + path.stem)
+        (unit.loader.name, str(path.resolve())),
+        _records._name_for(ctx, unit, path),
+        col.metrics.names,
+        col.m,
+        col.s,
+        col.v,
+        col.w if col.has_wall else None,
+        entry,
+        meta={"source": str(path), "format": unit.loader.name},
+        alt="/" + path.stem,
+    )
     return [entry, table]
 
 
@@ -183,13 +201,17 @@ class Replay(_base.Loader):
         self._produced = produced
 
     def read(self, unit: _base.Unit, ctx: _base.Context):
+        """Yield what the tail already produced."""
         return self._produced
 
 
 def with_output(unit: _base.Unit, produced: list[Any] | None) -> _base.Unit:
+    """The unit, read through a loader that replays ``produced``."""
     if produced is None:
         return unit
-    return _base.Unit(Replay(unit.loader.name, produced), unit.paths, unit.root, unit.given_file, unit.size)
+    return _base.Unit(
+        Replay(unit.loader.name, produced), unit.paths, unit.root, unit.given_file, unit.size
+    )
 
 
 def _sum_stats(chunks: list[Any]) -> dict[str, int]:

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 class Watch:
     """A running :meth:`Follower.start`: polls on a timer until :meth:`stop`."""
 
-    def __init__(self, follower: Follower, interval: float, on_change: Callable[[xr.Dataset], Any]) -> None:
+    def __init__(
+        self, follower: Follower, interval: float, on_change: Callable[[xr.Dataset], Any]
+    ) -> None:
         self.follower, self.interval, self.on_change = follower, interval, on_change
         self.errors: list[str] = []
         self.running = False
@@ -25,6 +27,7 @@ class Watch:
         self._stop = threading.Event()
 
     def begin(self) -> None:
+        """Mark the watch as running."""
         self.running = True
         try:
             self._loop = asyncio.get_running_loop()

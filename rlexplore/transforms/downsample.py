@@ -196,7 +196,9 @@ def _m4_rust(counts: np.ndarray, yv: np.ndarray, width: int) -> np.ndarray:
     # keeps every bin's first/last point) without changing any column's extremes.
     xp = np.repeat(np.arange(width) + 0.5, counts)
     xp[0], xp[-1] = 0.0, float(width)
-    idx = np.sort(M4Downsampler().downsample(xp, yv, n_out=POINTS_PER_PIXEL * width).astype(np.int64))
+    idx = np.sort(
+        M4Downsampler().downsample(xp, yv, n_out=POINTS_PER_PIXEL * width).astype(np.int64)
+    )
     return idx[np.concatenate(([True], idx[1:] != idx[:-1]))]  # a column's min may be its first
 
 
@@ -257,7 +259,9 @@ def _check_series(x, y) -> tuple[np.ndarray, np.ndarray]:
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
     if xs.ndim != 1 or xs.shape != ys.shape:
-        raise ValueError(f"x and y must be 1-D of equal length, got shapes {xs.shape} and {ys.shape}")
+        raise ValueError(
+            f"x and y must be 1-D of equal length, got shapes {xs.shape} and {ys.shape}"
+        )
     return xs, ys
 
 

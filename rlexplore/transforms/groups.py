@@ -46,10 +46,8 @@ GROUP = "group"
 MISSING_LABEL = "(missing)"
 
 
-def group_labels(
-    ds: xr.Dataset, by: str | None = None, *, pattern: str | None = None
-) -> list[str]:
-    """Return the group label of every run, in run order.
+def group_labels(ds: xr.Dataset, by: str | None = None, *, pattern: str | None = None) -> list[str]:
+    r"""Return the group label of every run, in run order.
 
     Parameters
     ----------
@@ -61,8 +59,8 @@ def group_labels(
         (``3e-06``), missing values (NaN, ``""``) with ``"(missing)"``.
     pattern : str, optional
         A regular expression on run names. With a capture group, the label is the
-        captured text of the first match (``r"(.*)-seed\\d+"``); without one, the
-        label is the name with every match removed (``r"[-_]?seed\\d+"``). A run
+        captured text of the first match (``r"(.*)-seed\d+"``); without one, the
+        label is the name with every match removed (``r"[-_]?seed\d+"``). A run
         whose name does not match is a group of its own.
 
     Returns
@@ -73,18 +71,22 @@ def group_labels(
     --------
     >>> import rlexplore as rlx
     >>> ds = rlx.demo("dashboard")
-    >>> group_labels(ds, pattern=r"-lr[\\d.e-]+$")
+    >>> group_labels(ds, pattern=r"-lr[\d.e-]+$")
     ['qwen2.5-7b-grpo', 'qwen2.5-7b-grpo']
     """
     runs = [str(r) for r in ds[RUN].values]
     if (by is None) == (pattern is None):
-        raise RLExploreError("group runs either by= a run coordinate or by pattern=, not both or neither")
+        raise RLExploreError(
+            "group runs either by= a run coordinate or by pattern=, not both or neither"
+        )
     if by is not None:
         return _labels_from_coord(ds, by)
     return _labels_from_pattern(runs, pattern)
 
 
-def groups(ds: xr.Dataset, by: str | None = None, *, pattern: str | None = None) -> dict[str, tuple[str, ...]]:
+def groups(
+    ds: xr.Dataset, by: str | None = None, *, pattern: str | None = None
+) -> dict[str, tuple[str, ...]]:
     """Return ``{label: member runs}``, groups in order of their first run.
 
     Examples
@@ -160,7 +162,11 @@ def aggregate(
     options = dict(center=center, band=band, quantiles=quantiles, min_runs=min_runs, align=align)
     stats = aggregate_values(ds[VALUE].values, codes, len(names), **options)
     dims = (GROUP, METRIC, STEP)
-    coords = {GROUP: np.array(names, dtype=object), METRIC: ds[METRIC].values, STEP: ds[STEP].values}
+    coords = {
+        GROUP: np.array(names, dtype=object),
+        METRIC: ds[METRIC].values,
+        STEP: ds[STEP].values,
+    }
     coords["n_runs"] = (GROUP, np.bincount(codes, minlength=len(names)).astype(np.int64))
     data = {k: (dims, v) for k, v in zip(("center", "lower", "upper", "count"), stats)}
     attrs = {"center": center, "band": band, "align": align, "group_codes": codes.tolist()}

@@ -158,7 +158,9 @@ def _as_2d(values, axis):
     def restore(out):
         return np.moveaxis(out.reshape(shape), -1, axis)
 
-    return np.ascontiguousarray(x.reshape(-1, shape[-1]) if x.size else x.reshape(0, shape[-1])), restore
+    return np.ascontiguousarray(
+        x.reshape(-1, shape[-1]) if x.size else x.reshape(0, shape[-1])
+    ), restore
 
 
 def _constant_rows(x, finite):

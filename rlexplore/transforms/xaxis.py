@@ -33,7 +33,11 @@ from ..dataset import METRIC, RUN, STEP, VALUE, WALL_TIME
 from ..errors import RLExploreError
 
 BUILTIN = ("step", "wall_time", "relative_time")
-LABELS = {"step": "step", "wall_time": "wall time (s since epoch)", "relative_time": "time since start (s)"}
+LABELS = {
+    "step": "step",
+    "wall_time": "wall time (s since epoch)",
+    "relative_time": "time since start (s)",
+}
 
 
 def x_values(ds: xr.Dataset, x: str = "step", *, interpolate: bool = True) -> xr.DataArray:
@@ -135,9 +139,7 @@ def check_monotone(values: np.ndarray, runs: np.ndarray, steps: np.ndarray, *, n
             )
 
 
-def step_range(
-    xs: xr.DataArray, lo: float | None, hi: float | None
-) -> tuple[int, int] | None:
+def step_range(xs: xr.DataArray, lo: float | None, hi: float | None) -> tuple[int, int] | None:
     """The smallest step range holding every (run, step) whose x lies in ``[lo, hi]``.
 
     Parameters
@@ -175,8 +177,7 @@ def step_range(
 def _times(ds: xr.Dataset, *, relative: bool) -> np.ndarray:
     if WALL_TIME not in ds:
         raise RLExploreError(
-            "this dataset has no wall times; the x axis can be one of "
-            f"{[c for c in x_choices(ds)]}"
+            f"this dataset has no wall times; the x axis can be one of {[c for c in x_choices(ds)]}"
         )
     times = ds[WALL_TIME].values.astype(np.float64, copy=True)
     if relative:

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import html
 
-from ipywidgets import HTML, Button, Checkbox, Dropdown, FloatSlider, HBox, Layout, Text, ToggleButtons
+from ipywidgets import (
+    HTML,
+    Button,
+    Checkbox,
+    Dropdown,
+    FloatSlider,
+    HBox,
+    Layout,
+    Text,
+    ToggleButtons,
+)
 
 from ..transforms.smoothing import MAX_WEIGHT
 from .theme import css_slug
@@ -26,31 +36,67 @@ class Controls:
 
     def __init__(self, runs: tuple[str, ...], colors: dict[str, str]) -> None:
         self.runs, self.colors = runs, colors
-        self.smoothing = FloatSlider(min=0.0, max=MAX_WEIGHT, step=0.001, readout_format=".3f",
-                                     description="smoothing", continuous_update=False,
-                                     layout=Layout(width="320px")).add_class("rlx-smoothing")
-        self.method = Dropdown(options=METHOD_OPTIONS, layout=Layout(width="140px")).add_class("rlx-smoothing-method")
-        self.run_filter = Text(placeholder="filter runs (regex)", continuous_update=True,
-                               layout=Layout(width="200px")).add_class("rlx-run-filter")
+        self.smoothing = FloatSlider(
+            min=0.0,
+            max=MAX_WEIGHT,
+            step=0.001,
+            readout_format=".3f",
+            description="smoothing",
+            continuous_update=False,
+            layout=Layout(width="320px"),
+        ).add_class("rlx-smoothing")
+        self.method = Dropdown(options=METHOD_OPTIONS, layout=Layout(width="140px")).add_class(
+            "rlx-smoothing-method"
+        )
+        self.run_filter = Text(
+            placeholder="filter runs (regex)", continuous_update=True, layout=Layout(width="200px")
+        ).add_class("rlx-run-filter")
         self.filter_error = HTML().add_class("rlx-error")
-        self.tool = ToggleButtons(options=TOOLS, tooltips=["drag on a panel to zoom to those steps",
-                                                          "click a panel, then move: values under the cursor"],
-                                  style={"button_width": "64px"}).add_class("rlx-tool")
-        self.reset = Button(description="all steps", tooltip="show every step again (or double-click a panel)",
-                            layout=Layout(width="90px")).add_class("rlx-reset")
+        self.tool = ToggleButtons(
+            options=TOOLS,
+            tooltips=[
+                "drag on a panel to zoom to those steps",
+                "click a panel, then move: values under the cursor",
+            ],
+            style={"button_width": "64px"},
+        ).add_class("rlx-tool")
+        self.reset = Button(
+            description="all steps",
+            tooltip="show every step again (or double-click a panel)",
+            layout=Layout(width="90px"),
+        ).add_class("rlx-reset")
         self.legend_entries = {run: self._legend_entry(i, run) for i, run in enumerate(runs)}
-        self.legend = HBox(list(self.legend_entries.values()), layout=Layout(width="100%")).add_class("rlx-legend")
-        self.checkboxes = {run: _run_classes(Checkbox(description=run, indent=False, value=True,
-                                                       layout=Layout(width="auto", margin="0 12px 0 0")), i, run)
-                           .add_class("rlx-run-checkbox") for i, run in enumerate(runs)}
-        self.run_list = HBox(list(self.checkboxes.values()), layout=Layout(flex_flow="row wrap")).add_class("rlx-runs")
-        self.bar = HBox([self.smoothing, self.method, self.run_filter, self.tool, self.reset],
-                        layout=Layout(flex_flow="row wrap", align_items="center")).add_class("rlx-controls")
+        self.legend = HBox(
+            list(self.legend_entries.values()), layout=Layout(width="100%")
+        ).add_class("rlx-legend")
+        self.checkboxes = {
+            run: _run_classes(
+                Checkbox(
+                    description=run,
+                    indent=False,
+                    value=True,
+                    layout=Layout(width="auto", margin="0 12px 0 0"),
+                ),
+                i,
+                run,
+            ).add_class("rlx-run-checkbox")
+            for i, run in enumerate(runs)
+        }
+        self.run_list = HBox(
+            list(self.checkboxes.values()), layout=Layout(flex_flow="row wrap")
+        ).add_class("rlx-runs")
+        self.bar = HBox(
+            [self.smoothing, self.method, self.run_filter, self.tool, self.reset],
+            layout=Layout(flex_flow="row wrap", align_items="center"),
+        ).add_class("rlx-controls")
         self._memo = None
 
     def _legend_entry(self, index: int, run: str) -> Button:
-        entry = Button(description=f"\u2501 {run}", tooltip=f"show or hide {run} in every panel",
-                       layout=Layout(width="auto"))
+        entry = Button(
+            description=f"\u2501 {run}",
+            tooltip=f"show or hide {run} in every panel",
+            layout=Layout(width="auto"),
+        )
         entry.style.text_color = self.colors[run]
         entry.style.button_color = "transparent"
         entry.style.font_weight = "bold"

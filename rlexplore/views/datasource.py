@@ -47,10 +47,22 @@ class ViewStore(SeriesStore):
     (('qwen2.5-7b-grpo',), {'qwen2.5-7b-grpo': ('qwen2.5-7b-grpo-lr3e-6', 'qwen2.5-7b-grpo-lr1e-6')})
     """
 
-    def __init__(self, ds: xr.Dataset, *, x: str = "step", group_by: str = "", group_pattern: str = "",
-                 center: str = "mean", band: str = "std") -> None:
+    def __init__(
+        self,
+        ds: xr.Dataset,
+        *,
+        x: str = "step",
+        group_by: str = "",
+        group_pattern: str = "",
+        center: str = "mean",
+        band: str = "std",
+    ) -> None:
         validate(ds)
-        self.x_axis, self.center, self.band_kind = x, _check(center, CENTERS, "center"), _check(band, BANDS, "band")
+        self.x_axis, self.center, self.band_kind = (
+            x,
+            _check(center, CENTERS, "center"),
+            _check(band, BANDS, "band"),
+        )
         xs = x_values(ds, x)
         self.grouped = bool(group_by or group_pattern)
         self._bands: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -59,8 +71,10 @@ class ViewStore(SeriesStore):
             stats = aggregate(ds, labels=labels, center=center, band=band)
             super().__init__(_center_dataset(stats))
             self.lower, self.upper = stats["lower"].values, stats["upper"].values
-            self.members = {str(g): tuple(str(r) for r, lab in zip(ds[RUN].values, labels) if lab == g)
-                            for g in stats[GROUP].values}
+            self.members = {
+                str(g): tuple(str(r) for r, lab in zip(ds[RUN].values, labels) if lab == g)
+                for g in stats[GROUP].values
+            }
             x_grid = group_x(xs, stats)
         else:
             super().__init__(ds)
@@ -71,6 +85,7 @@ class ViewStore(SeriesStore):
 
     @property
     def extent(self) -> tuple[float, float]:
+        """The smallest and largest finite x."""
         finite = self.x[np.isfinite(self.x)]
         if finite.size == 0:
             return (0.0, 1.0)
@@ -87,16 +102,20 @@ class ViewStore(SeriesStore):
         return self._index[key]
 
     def raw(self, run: str, metric: str) -> Series:
+        """The logged points of one series."""
         idx = self.index(run, metric)
         r = self._run[run]
         return take(self.x[r], idx), self.values[r, self._metric[metric], idx]
 
     def smoothed(self, run: str, metric: str, method: str, weight: float) -> Series:
+        """One series smoothed (cached per method and weight)."""
         idx = self.index(run, metric)
         r = self._run[run]
         return take(self.x[r], idx), self._smooth_all(method, weight)[r, self._metric[metric], idx]
 
-    def band(self, run: str, metric: str, method: str, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def band(
+        self, run: str, metric: str, method: str, weight: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(x, lower, upper)`` of a group's band (smoothed like the lines), or None without bands."""
         if self.lower is None or self.band_kind == "none":
             return None
@@ -108,7 +127,10 @@ class ViewStore(SeriesStore):
     def _smooth_bands(self, method: str, weight: float) -> tuple[np.ndarray, np.ndarray]:
         key = (method, round(float(weight), 9))
         if key not in self._bands:
-            self._bands[key] = (smooth(self.lower, method, weight=weight), smooth(self.upper, method, weight=weight))
+            self._bands[key] = (
+                smooth(self.lower, method, weight=weight),
+                smooth(self.upper, method, weight=weight),
+            )
             while len(self._bands) > SMOOTH_CACHE_SIZE:
                 self._bands.popitem(last=False)
         return self._bands[key]
@@ -117,8 +139,11 @@ class ViewStore(SeriesStore):
 def _center_dataset(stats: xr.Dataset) -> xr.Dataset:
     """The group centers as an rlexplore Dataset whose runs are the groups."""
     value = stats["center"].rename({GROUP: RUN})
-    coords = {RUN: np.array([str(g) for g in stats[GROUP].values], dtype=object),
-              METRIC: stats[METRIC].values, STEP: stats[STEP].values}
+    coords = {
+        RUN: np.array([str(g) for g in stats[GROUP].values], dtype=object),
+        METRIC: stats[METRIC].values,
+        STEP: stats[STEP].values,
+    }
     return xr.Dataset({VALUE: ((RUN, METRIC, STEP), value.values)}, coords=coords)
 
 

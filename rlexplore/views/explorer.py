@@ -62,14 +62,15 @@ from ..errors import RLExploreError
 from ..state import ExplorerState, StateError, panel_key, panel_label
 from . import extensions
 from .controls import TOOLS, Controls
+from .datasource import ViewStore
 from .findings import findings_view
 from .layout import PanelGrid
 from .overview import Overview
 from .panel import MetricPanel, PanelView
-from .datasource import ViewStore
 from .status import status_html, write_state_file
 from .summary import summary_html
 from .theme import ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
+
 
 class Explorer:
     """Linked panels of an rlexplore Dataset, with smoothing, run toggles and step brushing.
@@ -128,20 +129,55 @@ class Explorer:
     ['last', 'min', 'max', 'mean']
     """
 
-    def __init__(self, ds: xr.Dataset, metrics=None, runs=None, *, smoothing: float = 0.6, columns: int = 4,
-                 smoothing_method: str = "ema", run_filter: str = "", step_range=None, title: str | None = None,
-                 labels: dict[str, str] | None = None, sections: bool | None = None, markers: bool | None = None,
-                 theme: str = "auto", x: str = "step", group_by: str = "", group_pattern: str = "",
-                 group_center: str = "mean", group_band: str = "std", findings=False) -> None:
+    def __init__(
+        self,
+        ds: xr.Dataset,
+        metrics=None,
+        runs=None,
+        *,
+        smoothing: float = 0.6,
+        columns: int = 4,
+        smoothing_method: str = "ema",
+        run_filter: str = "",
+        step_range=None,
+        title: str | None = None,
+        labels: dict[str, str] | None = None,
+        sections: bool | None = None,
+        markers: bool | None = None,
+        theme: str = "auto",
+        x: str = "step",
+        group_by: str = "",
+        group_pattern: str = "",
+        group_center: str = "mean",
+        group_band: str = "std",
+        findings=False,
+    ) -> None:
         self._ds = ds
-        self._store = ViewStore(ds, x=x, group_by=group_by, group_pattern=group_pattern, center=group_center,
-                                band=group_band)
+        self._store = ViewStore(
+            ds,
+            x=x,
+            group_by=group_by,
+            group_pattern=group_pattern,
+            center=group_center,
+            band=group_band,
+        )
         self.columns = _check_columns(columns)
-        traits: dict[str, Any] = dict(smoothing=smoothing, smoothing_method=smoothing_method,
-                                      run_filter=run_filter, step_range=step_range)
-        traits.update({k: v for k, v in (("metrics", metrics), ("visible_runs", runs)) if v is not None})
-        traits.update(x_axis=x, group_by=group_by, group_pattern=group_pattern, group_center=group_center,
-                      group_band=group_band)
+        traits: dict[str, Any] = dict(
+            smoothing=smoothing,
+            smoothing_method=smoothing_method,
+            run_filter=run_filter,
+            step_range=step_range,
+        )
+        traits.update(
+            {k: v for k, v in (("metrics", metrics), ("visible_runs", runs)) if v is not None}
+        )
+        traits.update(
+            x_axis=x,
+            group_by=group_by,
+            group_pattern=group_pattern,
+            group_center=group_center,
+            group_band=group_band,
+        )
         self.state = ExplorerState(self._store.runs, self._store.metrics, **traits)
         self.labels, self._markers, self._theme = dict(labels or {}), markers, _check_theme(theme)
         self.colors = {run: run_color(i) for i, run in enumerate(self._store.runs)}
@@ -216,8 +252,13 @@ class Explorer:
     def status(self) -> dict[str, Any]:
         """The state and view as the JSON-ready dict the status widget and state file hold."""
         out = self.state.to_dict()
-        out.update(x_domain=[self.x_scale.min, self.x_scale.max], tool=self.tool, theme=self._theme,
-                   panels=[panel_label(p.key) for p in self.panels], updates=self._updates)
+        out.update(
+            x_domain=[self.x_scale.min, self.x_scale.max],
+            tool=self.tool,
+            theme=self._theme,
+            panels=[panel_label(p.key) for p in self.panels],
+            updates=self._updates,
+        )
         return out
 
     def close(self) -> None:
@@ -239,7 +280,9 @@ class Explorer:
 
         follower = Follower(source)
         if not follower.poll():
-            raise RLExploreError(f"{source}: no scalar logged yet; try again once the job has written some")
+            raise RLExploreError(
+                f"{source}: no scalar logged yet; try again once the job has written some"
+            )
         ex = cls(follower.dataset, **kwargs)
         extensions.follow(ex, follower, interval)
         return ex
@@ -265,25 +308,45 @@ class Explorer:
 
     # -- building ------------------------------------------------------------------------
     def _root(self, title: str | None) -> VBox:
-        head = HTML(f"<h3>{html.escape(title)}</h3>" if title else "",
-                    layout=Layout(display=None if title else "none")).add_class("rlx-title")
+        head = HTML(
+            f"<h3>{html.escape(title)}</h3>" if title else "",
+            layout=Layout(display=None if title else "none"),
+        ).add_class("rlx-title")
         c = self.controls
-        root = VBox([HTML(STYLESHEET), head, c.bar, c.filter_error, c.run_list, self.overview.figure, self._grid.widget,
-                     c.legend, self._summary, self._errors, self._status], layout=Layout(width="100%"))
+        root = VBox(
+            [
+                HTML(STYLESHEET),
+                head,
+                c.bar,
+                c.filter_error,
+                c.run_list,
+                self.overview.figure,
+                self._grid.widget,
+                c.legend,
+                self._summary,
+                self._errors,
+                self._status,
+            ],
+            layout=Layout(width="100%"),
+        )
         return root.add_class("rlx-explorer").add_class(f"rlx-theme-{self._theme}")
 
     def _guard(self, fn):
         """Run a front-end callback inside the errors Output, so its errors are seen."""
+
         @functools.wraps(fn)
         def run(*args, **kwargs):
             with self._errors:
                 return fn(*args, **kwargs)
+
         return run
 
     def _wire_controls(self) -> None:
         c, st = self.controls, self.state
         c.smoothing.observe(self._guard(lambda ch: setattr(st, "smoothing", ch["new"])), "value")
-        c.method.observe(self._guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value")
+        c.method.observe(
+            self._guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value"
+        )
         c.run_filter.observe(self._guard(self._on_filter_text), "value")
         c.reset.on_click(self._guard(lambda _: st.reset_range()))
         c.tool.observe(self._guard(self._on_tool), "value")
@@ -304,19 +367,45 @@ class Explorer:
                 self._panels[key] = self._make_panel(key, i)
 
     def _make_panel(self, key, index: int) -> MetricPanel:
-        p = MetricPanel(key, index, self._store, x_scale=self.x_scale, brush_scale=self._brush_scale,
-                        colors=self.colors, labels=self.labels, markers=self._markers)
+        p = MetricPanel(
+            key,
+            index,
+            self._store,
+            x_scale=self.x_scale,
+            brush_scale=self._brush_scale,
+            colors=self.colors,
+            labels=self.labels,
+            markers=self._markers,
+        )
         p.figure.interaction = p.brush if self.tool == "zoom" else p.cursor
         p.brush.observe(self._guard(self._on_brush), ["brushing", "selected"])
         p.cursor.observe(self._guard(self._on_cursor), "selected")
         tb, st = p.toolbar, self.state
-        for widget, option in ((tb.pin, "pinned"), (tb.expand, "expanded"), (tb.log_scale, "log_scale"),
-                               (tb.ignore_outliers, "ignore_outliers")):
-            widget.observe(self._guard(functools.partial(
-                lambda o, ch: st.set_panel_option(o, key, bool(ch["new"])), option)), "value")
-        tb.csv.on_click(self._guard(lambda _: tb.offer_csv(panel_label(key), self.panel_data(key).to_csv(index=False))))
-        tb.png.on_click(self._guard(lambda _: p.figure.save_png(f"{css_slug(panel_label(key))}.png")))
-        tb.svg.on_click(self._guard(lambda _: p.figure.save_svg(f"{css_slug(panel_label(key))}.svg")))
+        for widget, option in (
+            (tb.pin, "pinned"),
+            (tb.expand, "expanded"),
+            (tb.log_scale, "log_scale"),
+            (tb.ignore_outliers, "ignore_outliers"),
+        ):
+            widget.observe(
+                self._guard(
+                    functools.partial(
+                        lambda o, ch: st.set_panel_option(o, key, bool(ch["new"])), option
+                    )
+                ),
+                "value",
+            )
+        tb.csv.on_click(
+            self._guard(
+                lambda _: tb.offer_csv(panel_label(key), self.panel_data(key).to_csv(index=False))
+            )
+        )
+        tb.png.on_click(
+            self._guard(lambda _: p.figure.save_png(f"{css_slug(panel_label(key))}.png"))
+        )
+        tb.svg.on_click(
+            self._guard(lambda _: p.figure.save_svg(f"{css_slug(panel_label(key))}.svg"))
+        )
         return p
 
     def panel_data(self, key) -> pd.DataFrame:
@@ -336,10 +425,16 @@ class Explorer:
         zoom_in = domain[1] - domain[0] < self.x_scale.max - self.x_scale.min
         if not zoom_in:  # the lines are about to grow: rescale while they are short
             self._set_x_domain(domain)
-        self._store.prefetch(st.shown_runs, [m for p in self.panels for m in p.metrics])  # lazy data: one read
+        self._store.prefetch(
+            st.shown_runs, [m for p in self.panels for m in p.metrics]
+        )  # lazy data: one read
         for p in self.panels:
-            p.toolbar.show(pinned=p.key in st.pinned, expanded=p.key in st.expanded,
-                           log_scale=p.key in st.log_scale, ignore_outliers=p.key in st.ignore_outliers)
+            p.toolbar.show(
+                pinned=p.key in st.pinned,
+                expanded=p.key in st.expanded,
+                log_scale=p.key in st.log_scale,
+                ignore_outliers=p.key in st.ignore_outliers,
+            )
             p.render(self._panel_view(p), scales_first=not zoom_in)
         if zoom_in:
             self._set_x_domain(domain)
@@ -355,9 +450,16 @@ class Explorer:
     def _panel_view(self, p: MetricPanel) -> PanelView:
         st = self.state
         width = ROW_WIDTH_PX if p.key in st.expanded else ROW_WIDTH_PX // self.columns
-        return PanelView(shown=st.shown_runs, method=st.smoothing_method, weight=st.smoothing,
-                         step_range=st.step_range, log=p.key in st.log_scale, outliers=p.key in st.ignore_outliers,
-                         width_px=width, hover_step=st.hover_step)
+        return PanelView(
+            shown=st.shown_runs,
+            method=st.smoothing_method,
+            weight=st.smoothing,
+            step_range=st.step_range,
+            log=p.key in st.log_scale,
+            outliers=p.key in st.ignore_outliers,
+            width_px=width,
+            hover_step=st.hover_step,
+        )
 
     def _set_x_domain(self, domain) -> None:
         lo, hi = float(domain[0]), float(domain[1])
@@ -424,7 +526,9 @@ class Explorer:
 
     def _on_cursor(self, change) -> None:
         selected = change["new"]
-        self.state.hover_step = None if selected is None or len(selected) == 0 else float(selected[0])
+        self.state.hover_step = (
+            None if selected is None or len(selected) == 0 else float(selected[0])
+        )
 
 
 def _interval(selected) -> tuple[float, float] | None:

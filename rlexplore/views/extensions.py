@@ -49,13 +49,23 @@ class _Extras:
     """The widgets this module adds to an explorer."""
 
     def __init__(self, ex) -> None:
-        self.x_axis = Dropdown(options=x_choices(ex._ds), value=ex.state.x_axis, description="x axis",
-                               style={"description_width": "initial"}, layout=Layout(width="200px"))
+        self.x_axis = Dropdown(
+            options=x_choices(ex._ds),
+            value=ex.state.x_axis,
+            description="x axis",
+            style={"description_width": "initial"},
+            layout=Layout(width="200px"),
+        )
         self.x_axis.add_class("rlx-x-axis")
         self.x_axis.observe(ex._guard(lambda ch: setattr(ex.state, "x_axis", ch["new"])), "value")
-        self.buttons = {kind: Button(description=kind, tooltip=f"download the data in view as {kind}",
-                                     layout=Layout(width="72px")).add_class(f"rlx-export-{kind.lower()}")
-                        for kind in EXPORTS}
+        self.buttons = {
+            kind: Button(
+                description=kind,
+                tooltip=f"download the data in view as {kind}",
+                layout=Layout(width="72px"),
+            ).add_class(f"rlx-export-{kind.lower()}")
+            for kind in EXPORTS
+        }
         for kind, button in self.buttons.items():
             button.on_click(ex._guard(functools.partial(lambda k, _: offer(ex, k), kind)))
         self.link = HTML().add_class("rlx-export-link")
@@ -76,8 +86,14 @@ def swap_data(ex, ds=None) -> None:
     """Rebuild `ex`'s series from `ds` (default: its current data) with the state's options."""
     ds = ex._ds if ds is None else ds
     st = ex.state
-    store = ViewStore(ds, x=st.x_axis, group_by=st.group_by, group_pattern=st.group_pattern,
-                      center=st.group_center, band=st.group_band)
+    store = ViewStore(
+        ds,
+        x=st.x_axis,
+        group_by=st.group_by,
+        group_pattern=st.group_pattern,
+        center=st.group_center,
+        band=st.group_band,
+    )
     x_changed = getattr(ex._store, "x_axis", "step") != st.x_axis
     ex._ds = ds
     _swap_store(ex, store)
@@ -131,17 +147,33 @@ def _new_run_widgets(ex, store: ViewStore) -> None:
     """Runs (or groups) changed: new colours, checkboxes, legend and overview lines."""
     ex.colors.clear()
     ex.colors.update({run: run_color(i) for i, run in enumerate(store.runs)})
-    old = {id(ex.controls.bar): None, id(ex.controls.filter_error): None, id(ex.controls.run_list): None,
-           id(ex.controls.legend): None, id(ex.overview.figure): None}
+    old = {
+        id(ex.controls.bar): None,
+        id(ex.controls.filter_error): None,
+        id(ex.controls.run_list): None,
+        id(ex.controls.legend): None,
+        id(ex.overview.figure): None,
+    }
     old_controls, old_overview = ex.controls, ex.overview
     ex.controls = Controls(store.runs, ex.colors)
     ex.overview = Overview(store, ex.colors, _x_label(ex, store.x_axis))
-    new = [ex.controls.bar, ex.controls.filter_error, ex.controls.run_list, ex.controls.legend, ex.overview.figure]
+    new = [
+        ex.controls.bar,
+        ex.controls.filter_error,
+        ex.controls.run_list,
+        ex.controls.legend,
+        ex.overview.figure,
+    ]
     swap = dict(zip(old, new))
     ex.widget.children = tuple(swap.get(id(c), c) for c in ex.widget.children)
     ex._wire_controls()
     _add_widgets(ex)
-    for widget in (old_controls.bar, old_controls.run_list, old_controls.legend, old_overview.figure):
+    for widget in (
+        old_controls.bar,
+        old_controls.run_list,
+        old_controls.legend,
+        old_overview.figure,
+    ):
         widget.close()
 
 
@@ -170,9 +202,13 @@ def _on_following(ex, change) -> None:
     if change["new"]:
         if extras.follower is None:
             ex.state.set_trait("following", False)
-            raise RLExploreError("this explorer was not opened with Explorer.follow(logdir): nothing to follow")
+            raise RLExploreError(
+                "this explorer was not opened with Explorer.follow(logdir): nothing to follow"
+            )
         if extras.watch is None or not extras.watch.running:
-            extras.watch = extras.follower.start(extras.interval, ex._guard(lambda ds: swap_data(ex, ds)))
+            extras.watch = extras.follower.start(
+                extras.interval, ex._guard(lambda ds: swap_data(ex, ds))
+            )
     elif extras.watch is not None:
         extras.watch.stop()
 
@@ -187,15 +223,25 @@ def view_options(ex) -> dict[str, Any]:
     if st.step_range is not None:
         lo, hi = st.step_range
         steps = step_range(x_values(ex._ds.sel(run=runs), st.x_axis), lo, hi) if runs else None
-    return dict(runs=runs, metrics=metrics, steps=steps, smoothing=st.smoothing, method=st.smoothing_method)
+    return dict(
+        runs=runs, metrics=metrics, steps=steps, smoothing=st.smoothing, method=st.smoothing_method
+    )
 
 
 def figure(ex, **kwargs: Any):
     """A static matplotlib figure of what `ex` shows (see :func:`rlexplore.export.to_matplotlib`)."""
     st = ex.state
     options = view_options(ex)
-    group = dict(group_by=st.group_by or None, pattern=st.group_pattern or None, center=st.group_center,
-                 band=st.group_band) if ex._store.grouped else {}
+    group = (
+        dict(
+            group_by=st.group_by or None,
+            pattern=st.group_pattern or None,
+            center=st.group_center,
+            band=st.group_band,
+        )
+        if ex._store.grouped
+        else {}
+    )
     return to_matplotlib(ex._ds, x=st.x_axis, colors=dict(ex.colors), **group, **options, **kwargs)
 
 
@@ -212,8 +258,12 @@ def export_bytes(ex, kind: str) -> bytes:
     raise RLExploreError(f"unknown export {kind!r}; expected one of {EXPORTS}")
 
 
-_MIME = {"CSV": ("text/csv", "csv"), "netCDF": ("application/x-netcdf", "nc"),
-         "PNG": ("image/png", "png"), "SVG": ("image/svg+xml", "svg")}
+_MIME = {
+    "CSV": ("text/csv", "csv"),
+    "netCDF": ("application/x-netcdf", "nc"),
+    "PNG": ("image/png", "png"),
+    "SVG": ("image/svg+xml", "svg"),
+}
 
 
 def offer(ex, kind: str) -> None:
@@ -221,7 +271,9 @@ def offer(ex, kind: str) -> None:
     mime, ext = _MIME[kind]
     data = base64.b64encode(export_bytes(ex, kind)).decode("ascii")
     name = html.escape(f"rlexplore-view.{ext}")
-    ex._extras.link.value = f'<a download="{name}" href="data:{mime};base64,{data}">download {name}</a>'
+    ex._extras.link.value = (
+        f'<a download="{name}" href="data:{mime};base64,{data}">download {name}</a>'
+    )
 
 
 # -- bands ---------------------------------------------------------------------------------
@@ -241,10 +293,16 @@ def band_marks(panel, view) -> list:
             if mark is None:
                 color = panel._colors[run]
                 mark = panel._marks[key] = bq.Lines(
-                    x=np.empty(0), y=np.empty((2, 0)), fill="between", colors=[color, color],
-                    fill_colors=[color, color], fill_opacities=[BAND_OPACITY, 0.0], stroke_width=0.0,
+                    x=np.empty(0),
+                    y=np.empty((2, 0)),
+                    fill="between",
+                    colors=[color, color],
+                    fill_colors=[color, color],
+                    fill_opacities=[BAND_OPACITY, 0.0],
+                    stroke_width=0.0,
                     enable_hover=False,
-                    scales={"x": panel.x_scale, "y": panel._y[side][panel._mode]})
+                    scales={"x": panel.x_scale, "y": panel._y[side][panel._mode]},
+                )
             _draw_band(panel, mark, key, metric, view)
             marks.append(mark)
     return marks
@@ -301,7 +359,9 @@ def run_table(ex, **kwargs: Any):
     table.observe(ex._guard(to_state), "visible_runs")
     st.observe(ex._guard(to_table), "visible_runs")
     table.observe(ex._guard(lambda ch: setattr(st, "group_by", ch["new"])), "group_by")
-    table.observe(ex._guard(lambda ch: recolor(ex, ch["new"]) if not ex._store.grouped else None), "colors")
+    table.observe(
+        ex._guard(lambda ch: recolor(ex, ch["new"]) if not ex._store.grouped else None), "colors"
+    )
     if table.color_by:
         recolor(ex, table.colors)
     return table
@@ -325,5 +385,3 @@ def recolor(ex, colors: dict[str, str]) -> None:
         entry.style.text_color = ex.colors[run] if run in set(ex.state.visible_runs) else "#8C8C8C"
     ex._summary_memo = None
     ex._render()
-
-

@@ -33,7 +33,13 @@ EDGE = {"critical": "solid", "warning": "dashed", "info": "dotted"}
 BAND_OPACITY = 0.12
 PAD = 0.1
 MAX_ROWS = 200  # the table lists the most severe; every finding stays drawn and in ``findings``
-_TRAITS = ("metrics", "visible_runs", "run_filter", "runs", "x_axis")  # what changes the findings shown
+_TRAITS = (
+    "metrics",
+    "visible_runs",
+    "run_filter",
+    "runs",
+    "x_axis",
+)  # what changes the findings shown
 DRAWN_COLUMNS = ["panel", "run", "metric", "kind", "first_step", "last_step"]
 _HEAD = ("steps", "severity", "run", "metric", "kind", "finding")
 _STYLE = """<style>
@@ -92,24 +98,36 @@ class FindingsView:
         self._marks: dict[tuple[int, Any], bq.Lines] = {}
         self.toggle = ToggleButton(value=True, tooltip="Show or hide what rlexplore.diagnose found")
         self.toggle.add_class("rlx-findings-toggle")
-        self.table = GridBox(layout=Layout(grid_template_columns="repeat(5, max-content) 1fr",
-                                           align_items="center")).add_class("rlx-findings-table")
+        self.table = GridBox(
+            layout=Layout(grid_template_columns="repeat(5, max-content) 1fr", align_items="center")
+        ).add_class("rlx-findings-table")
         self.widget = VBox([HTML(_STYLE), self.toggle, self.table]).add_class("rlx-findings")
         self.toggle.observe(explorer._guard(lambda _: self.render()), "value")
         # every trait, like the explorer's own observer, so this runs after it (new panels exist)
-        explorer.state.observe(explorer._guard(lambda ch: self.render() if ch["name"] in _TRAITS else None))
+        explorer.state.observe(
+            explorer._guard(lambda ch: self.render() if ch["name"] in _TRAITS else None)
+        )
         self.refresh(findings)
 
     def refresh(self, findings: pd.DataFrame | None = None, *, rules: Any = None) -> None:
         """Show new findings: `findings`, or :func:`rlexplore.diagnose` on the explorer's
-        current data (after ``ex.set_data`` or while following a live run) with `rules`."""
+        current data (after ``ex.set_data`` or while following a live run) with `rules`.
+        """
         if findings is None:
             findings = diagnose(self._ex._ds, rules=rules)
-        missing = {"run", "metric", "kind", "first_step", "last_step", "severity", "message"} - set(findings.columns)
+        missing = {"run", "metric", "kind", "first_step", "last_step", "severity", "message"} - set(
+            findings.columns
+        )
         if missing:
-            raise RLExploreError(f"findings must come from rlexplore.diagnose; missing columns {sorted(missing)}")
-        rank = pd.Series(pd.Categorical(findings["severity"].astype(str), SEVERITIES, ordered=True).codes)
-        self.findings = findings.iloc[rank.sort_values(ascending=False, kind="stable").index].reset_index(drop=True)
+            raise RLExploreError(
+                f"findings must come from rlexplore.diagnose; missing columns {sorted(missing)}"
+            )
+        rank = pd.Series(
+            pd.Categorical(findings["severity"].astype(str), SEVERITIES, ordered=True).codes
+        )
+        self.findings = findings.iloc[
+            rank.sort_values(ascending=False, kind="stable").index
+        ].reset_index(drop=True)
         for mark in self._marks.values():
             mark.close()
         self._marks, self._memo, self._picked = {}, None, {}
@@ -138,7 +156,9 @@ class FindingsView:
             for mark in p.figure.marks:
                 if id(mark) in ours:
                     f = self.findings.loc[ours[id(mark)][0]]
-                    rows.append((p.key, f.run, f.metric, str(f.kind), int(f.first_step), int(f.last_step)))
+                    rows.append(
+                        (p.key, f.run, f.metric, str(f.kind), int(f.first_step), int(f.last_step))
+                    )
         return pd.DataFrame(rows, columns=DRAWN_COLUMNS)
 
     def select(self, i: int) -> None:
@@ -159,7 +179,10 @@ class FindingsView:
         if key not in self._picked:  # panels render on every slider move: filter once per view
             f = self.findings
             self._picked[key] = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
-        return [self._recolored(self._mark(i, panel), self.findings.at[i, "run"]) for i in self._picked[key]]
+        return [
+            self._recolored(self._mark(i, panel), self.findings.at[i, "run"])
+            for i in self._picked[key]
+        ]
 
     def _recolored(self, mark: bq.Lines, run: str) -> bq.Lines:
         """`mark` in its run's colour now (the run table can recolour runs)."""
@@ -197,19 +220,38 @@ class FindingsView:
     def _new_mark(self, f: pd.Series) -> bq.Lines:
         color = self._ex.colors.get(f.run, "#8C8C8C")
         a, b = float(f.first_step), float(f.last_step)
-        style = dict(colors=[color], line_style=EDGE.get(str(f.severity), "solid"), enable_hover=False,
-                     scales={"x": self._ex.x_scale, "y": self._y}, labels=[f"{f.kind}: {f.run}"])
+        style = dict(
+            colors=[color],
+            line_style=EDGE.get(str(f.severity), "solid"),
+            enable_hover=False,
+            scales={"x": self._ex.x_scale, "y": self._y},
+            labels=[f"{f.kind}: {f.run}"],
+        )
         if a == b:
             return bq.Lines(x=np.array([a, a]), y=np.array([0.0, 1.0]), stroke_width=2.0, **style)
-        return bq.Lines(x=np.array([a, a, b, b]), y=np.array([0.0, 1.0, 1.0, 0.0]), fill="inside",
-                        fill_colors=[color], fill_opacities=[BAND_OPACITY], stroke_width=1.0, **style)
+        return bq.Lines(
+            x=np.array([a, a, b, b]),
+            y=np.array([0.0, 1.0, 1.0, 0.0]),
+            fill="inside",
+            fill_colors=[color],
+            fill_opacities=[BAND_OPACITY],
+            stroke_width=1.0,
+            **style,
+        )
 
     # -- the table -----------------------------------------------------------------
     def _button(self, i: int) -> Button:
         f = self.findings.loc[i]
-        steps = f"{f.first_step}" if f.first_step == f.last_step else f"{f.first_step}\u2013{f.last_step}"
-        button = Button(description=steps, tooltip="Brush these steps in every panel",
-                        layout=Layout(width="auto")).add_class("rlx-finding-brush")
+        steps = (
+            f"{f.first_step}"
+            if f.first_step == f.last_step
+            else f"{f.first_step}\u2013{f.last_step}"
+        )
+        button = Button(
+            description=steps,
+            tooltip="Brush these steps in every panel",
+            layout=Layout(width="auto"),
+        ).add_class("rlx-finding-brush")
         button.on_click(self._ex._guard(lambda _: self.select(i)))
         return button
 
@@ -219,7 +261,9 @@ class FindingsView:
         severity = str(f.severity) if str(f.severity) in SEVERITIES else "info"
         return (
             HTML(f'<span class="rlx-badge rlx-finding-{severity}">{severity}</span>'),
-            HTML(f'<span class="rlx-swatch" style="background:{color}"></span>{html.escape(str(f.run))}'),
+            HTML(
+                f'<span class="rlx-swatch" style="background:{color}"></span>{html.escape(str(f.run))}'
+            ),
             HTML(html.escape(str(f.metric))),
             HTML(html.escape(str(f.kind))),
             HTML(html.escape(str(f.message))),
@@ -231,7 +275,9 @@ class FindingsView:
     def _more(self, n: int) -> tuple[HTML, ...]:
         if n <= 0:
             return ()
-        return (HTML(f"<i>and {n} more, less severe: all are in <code>ex.findings.findings</code></i>"),)
+        return (
+            HTML(f"<i>and {n} more, less severe: all are in <code>ex.findings.findings</code></i>"),
+        )
 
     def _header(self) -> tuple[HTML, ...]:
         return tuple(HTML(f"<b>{name}</b>") for name in _HEAD)

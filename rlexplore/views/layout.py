@@ -55,7 +55,9 @@ class Section:
 
 
 def _grid_layout(columns: int) -> Layout:
-    return Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))", grid_gap="6px", width="100%")
+    return Layout(
+        grid_template_columns=f"repeat({columns}, minmax(0, 1fr))", grid_gap="6px", width="100%"
+    )
 
 
 class PanelGrid:
@@ -85,7 +87,9 @@ class PanelGrid:
         groups: dict[tuple[bool, str], list] = {(True, PINNED): first} if first else {}
         for p in rest:
             groups.setdefault((False, prefix(p.key)), []).append(p)
-        self.widget.children = tuple(self._section(key, members).widget for key, members in groups.items())
+        self.widget.children = tuple(
+            self._section(key, members).widget for key, members in groups.items()
+        )
 
     def section(self, name: str, *, pinned: bool = False) -> Section | None:
         """The section of prefix `name` (or the pinned section), if it was ever shown."""

@@ -96,6 +96,9 @@ def band_xy(
     if x.size == 0:
         return x, np.empty((2, 0))
     x_range = step_range if step_range is not None else (x[0], x[-1])
-    picks = [arg_downsample(x, edge, width_px, x_range=x_range, neighbours=False) for edge in (lower, upper)]
+    picks = [
+        arg_downsample(x, edge, width_px, x_range=x_range, neighbours=False)
+        for edge in (lower, upper)
+    ]
     idx = np.union1d(*picks)
     return x[idx], np.vstack([lower[idx], upper[idx]])

@@ -27,15 +27,30 @@ class Overview:
         lo, hi = store.extent
         self.scale = bq.LinearScale(min=lo, max=hi)
         self._y = bq.LinearScale()
-        self._lines = {run: bq.Lines(x=np.empty(0), y=np.empty(0), colors=[colors[run]], stroke_width=1.0,
-                                     scales={"x": self.scale, "y": self._y}, enable_hover=False)
-                       for run in store.runs}
+        self._lines = {
+            run: bq.Lines(
+                x=np.empty(0),
+                y=np.empty(0),
+                colors=[colors[run]],
+                stroke_width=1.0,
+                scales={"x": self.scale, "y": self._y},
+                enable_hover=False,
+            )
+            for run in store.runs
+        }
         self.brush = bq.interacts.BrushIntervalSelector(scale=self.scale)
         self.label = label  # the x axis' name; not drawn (no room in the strip: the panels show it)
         axis = bq.Axis(scale=self.scale, grid_lines="none")
-        self.figure = bq.Figure(marks=[], axes=[axis], interaction=self.brush, fig_margin=MARGIN,
-                                padding_y=0.05, display_toolbar=False, min_aspect_ratio=0.001,
-                                layout=Layout(width="auto", height=OVERVIEW_HEIGHT, min_width="0"))
+        self.figure = bq.Figure(
+            marks=[],
+            axes=[axis],
+            interaction=self.brush,
+            fig_margin=MARGIN,
+            padding_y=0.05,
+            display_toolbar=False,
+            min_aspect_ratio=0.001,
+            layout=Layout(width="auto", height=OVERVIEW_HEIGHT, min_width="0"),
+        )
         self.figure.add_class("rlx-overview")
         self._memo: tuple | None = None
         self._held: dict[str, tuple] = {}
@@ -43,7 +58,9 @@ class Overview:
     def render(self, metric: str | None, shown, method: str, weight: float, step_range) -> None:
         """Draw `metric` for the `shown` runs and show `step_range` on the brush."""
         if self.brush.brushing is False:
-            self.brush.selected = None if step_range is None else np.array(step_range, dtype=np.float64)
+            self.brush.selected = (
+                None if step_range is None else np.array(step_range, dtype=np.float64)
+            )
         shown = shown if metric is not None else ()
         marks = [self._lines[r] for r in shown]
         if marks != list(self.figure.marks):

@@ -23,7 +23,13 @@ from .extensions import band_marks, band_values
 from .lines import line_xy, window
 from .series import SeriesStore
 from .theme import (
-    DUAL_MARGIN_RIGHT, FIG_MARGIN, MARKER_MAX_POINTS, MARKER_SIZE, PANEL_HEIGHT, RAW_OPACITY, partner_color,
+    DUAL_MARGIN_RIGHT,
+    FIG_MARGIN,
+    MARKER_MAX_POINTS,
+    MARKER_SIZE,
+    PANEL_HEIGHT,
+    RAW_OPACITY,
+    partner_color,
 )
 from .toolbar import PanelToolbar
 
@@ -65,8 +71,18 @@ class MetricPanel:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, key: PanelKey, index: int, store: SeriesStore, *, x_scale, brush_scale,
-                 colors: dict[str, str], labels: dict[str, str], markers: bool | None) -> None:
+    def __init__(
+        self,
+        key: PanelKey,
+        index: int,
+        store: SeriesStore,
+        *,
+        x_scale,
+        brush_scale,
+        colors: dict[str, str],
+        labels: dict[str, str],
+        markers: bool | None,
+    ) -> None:
         self.key, self.metrics, self._store, self.x_scale = key, panel_metrics(key), store, x_scale
         self._colors, self._labels = colors, labels
         self._markers = [self._wants_markers(m, markers) for m in self.metrics]
@@ -76,23 +92,38 @@ class MetricPanel:
         self._meta: dict[int, tuple[str, str, str]] = {}
         self._held: dict[tuple[str, int, str], tuple] = {}
         self._memo: dict[str, object] = {}
-        self.rule = bq.Lines(x=np.zeros(2), y=np.array([0.0, 1.0]), colors=["#8C8C8C"],
-                             line_style="dashed", stroke_width=1.0,
-                             scales={"x": x_scale, "y": bq.LinearScale(min=0.0, max=1.0)})
+        self.rule = bq.Lines(
+            x=np.zeros(2),
+            y=np.array([0.0, 1.0]),
+            colors=["#8C8C8C"],
+            line_style="dashed",
+            stroke_width=1.0,
+            scales={"x": x_scale, "y": bq.LinearScale(min=0.0, max=1.0)},
+        )
         self.brush = bq.interacts.BrushIntervalSelector(scale=brush_scale)
         self.cursor = bq.interacts.IndexSelector(scale=x_scale, color="#8C8C8C")
         self._y_axes = [self._y_axis(i) for i in range(len(self.metrics))]
         self.x_axis = bq.Axis(scale=x_scale, label=labels.get("step", "step"), grid_lines="solid")
         margin = dict(FIG_MARGIN, right=DUAL_MARGIN_RIGHT if self.dual else FIG_MARGIN["right"])
-        self.figure = bq.Figure(marks=[], axes=[self.x_axis, *self._y_axes], interaction=self.brush,
-                                fig_margin=margin, padding_y=0.0, display_toolbar=False,
-                                layout=Layout(width="auto", height=PANEL_HEIGHT, min_width="0"))
+        self.figure = bq.Figure(
+            marks=[],
+            axes=[self.x_axis, *self._y_axes],
+            interaction=self.brush,
+            fig_margin=margin,
+            padding_y=0.0,
+            display_toolbar=False,
+            layout=Layout(width="auto", height=PANEL_HEIGHT, min_width="0"),
+        )
         self.figure.add_class("rlx-figure")
         self.toolbar = PanelToolbar(panel_label(key))
-        self.axis_key = HTML(layout=Layout(display="flex" if self.dual else "none")).add_class("rlx-axis-key")
+        self.axis_key = HTML(layout=Layout(display="flex" if self.dual else "none")).add_class(
+            "rlx-axis-key"
+        )
         self.readout = HTML().add_class("rlx-readout")
-        self.widget = VBox([self.toolbar.head, self.toolbar.menu, self.axis_key, self.figure, self.readout],
-                           layout=Layout(min_width="0"))
+        self.widget = VBox(
+            [self.toolbar.head, self.toolbar.menu, self.axis_key, self.figure, self.readout],
+            layout=Layout(min_width="0"),
+        )
         self.widget.add_class("rlx-panel")
         self.index = -1
         self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
@@ -112,27 +143,53 @@ class MetricPanel:
 
     # -- building ----------------------------------------------------------------
     def _wants_markers(self, metric: str, markers: bool | None) -> bool:
-        return markers if markers is not None else self._store.point_count(metric) <= MARKER_MAX_POINTS
+        return (
+            markers if markers is not None else self._store.point_count(metric) <= MARKER_MAX_POINTS
+        )
 
     def _y_axis(self, side: int) -> bq.Axis:
         metric = self.metrics[side]
         label = self._labels.get(metric, metric if self.dual else "")
-        return bq.Axis(scale=self._y[side][self._mode], side=SIDES[side], label=label,
-                       grid_lines="solid" if side == 0 else "none")
+        return bq.Axis(
+            scale=self._y[side][self._mode],
+            side=SIDES[side],
+            label=label,
+            grid_lines="solid" if side == 0 else "none",
+        )
 
     def _mark(self, key: tuple[str, int, str]) -> bq.Lines:
         if key not in self._marks:
             run, side, kind = key
-            style = {"stroke_width": 1.0, "opacities": [RAW_OPACITY]} if kind == RAW else {
-                "stroke_width": 2.0, "marker_size": MARKER_SIZE,
-                "marker": ("square" if side == 0 and self.dual else "circle") if self._markers[side] else None}
-            mark = bq.Lines(x=np.empty(0), y=np.empty(0), colors=[self._colors[run]], labels=[run],
-                            scales={"x": self.x_scale, "y": self._y[side][self._mode]}, enable_hover=False, **style)
+            style = (
+                {"stroke_width": 1.0, "opacities": [RAW_OPACITY]}
+                if kind == RAW
+                else {
+                    "stroke_width": 2.0,
+                    "marker_size": MARKER_SIZE,
+                    "marker": ("square" if side == 0 and self.dual else "circle")
+                    if self._markers[side]
+                    else None,
+                }
+            )
+            mark = bq.Lines(
+                x=np.empty(0),
+                y=np.empty(0),
+                colors=[self._colors[run]],
+                labels=[run],
+                scales={"x": self.x_scale, "y": self._y[side][self._mode]},
+                enable_hover=False,
+                **style,
+            )
             self._marks[key], self._meta[id(mark)] = mark, (run, self.metrics[side], kind)
         return self._marks[key]
 
     def _keys(self, shown) -> list[tuple[str, int, str]]:
-        return [(run, side, kind) for kind in KINDS for side in range(len(self.metrics)) for run in shown]
+        return [
+            (run, side, kind)
+            for kind in KINDS
+            for side in range(len(self.metrics))
+            for run in shown
+        ]
 
     # -- rendering ---------------------------------------------------------------
     def render(self, view: PanelView, *, scales_first: bool = True) -> None:
@@ -142,7 +199,11 @@ class MetricPanel:
         in, ``scales_first=False`` sends the (smaller) windowed data before the y range, so
         the browser never redraws the old, longer lines on a new scale.
         """
-        marks = self.overlays(view) + band_marks(self, view) + [self._mark(k) for k in self._keys(view.shown)]
+        marks = (
+            self.overlays(view)
+            + band_marks(self, view)
+            + [self._mark(k) for k in self._keys(view.shown)]
+        )
         marks += [self.rule] if view.hover_step is not None else []
         if marks != list(self.figure.marks):
             self.figure.marks = marks
@@ -162,7 +223,9 @@ class MetricPanel:
 
     def _draw_line(self, key, view: PanelView) -> None:
         run, side, kind = key
-        stage = (view.step_range, view.log, view.width_px) + ((view.method, view.weight) if kind == SMOOTHED else ())
+        stage = (view.step_range, view.log, view.width_px) + (
+            (view.method, view.weight) if kind == SMOOTHED else ()
+        )
         if self._held.get(key) == stage:
             return
         steps, values = self._store.series(run, self.metrics[side], kind, view.method, view.weight)
@@ -193,7 +256,7 @@ class MetricPanel:
         if mode == self._mode:
             return
         self._mode = mode
-        for (run, side, kind), mark in self._marks.items():
+        for (_run, side, _kind), mark in self._marks.items():
             mark.scales = {"x": self.x_scale, "y": self._y[side][mode]}
         for side, axis in enumerate(self._y_axes):
             axis.scale = self._y[side][mode]
@@ -203,10 +266,19 @@ class MetricPanel:
             return
         self._memo["colors"] = shown
         single = len(shown) == 1
-        for (run, side, kind), mark in self._marks.items():
-            color = partner_color(self._colors[run]) if (single and side == 1) else self._colors[run]
-            mark.colors, mark.line_style = [color], ("dashed" if side == 1 and not single else "solid")
-        axis_colors = [self._colors[shown[0]], partner_color(self._colors[shown[0]])] if single else [None, None]
+        for (run, side, _kind), mark in self._marks.items():
+            color = (
+                partner_color(self._colors[run]) if (single and side == 1) else self._colors[run]
+            )
+            mark.colors, mark.line_style = (
+                [color],
+                ("dashed" if side == 1 and not single else "solid"),
+            )
+        axis_colors = (
+            [self._colors[shown[0]], partner_color(self._colors[shown[0]])]
+            if single
+            else [None, None]
+        )
         for axis, color in zip(self._y_axes, axis_colors):
             axis.color, axis.label_color = color, color
         self.axis_key.value = self._axis_key_html(axis_colors, single)
@@ -217,7 +289,9 @@ class MetricPanel:
             glyph = ("\u25a0" if side == 0 else "\u25cf") if self._markers[side] else ""
             style = "solid" if (side == 0 or single) else "dashed"
             tint = f' style="color:{color}"' if color else ""
-            parts.append(f"<span{tint}>{SIDES[side]} axis {glyph} ({style}): {html.escape(metric)}</span>")
+            parts.append(
+                f"<span{tint}>{SIDES[side]} axis {glyph} ({style}): {html.escape(metric)}</span>"
+            )
         return " &nbsp;&middot;&nbsp; ".join(parts)
 
     def _set_y_domain(self, side: int, view: PanelView) -> None:
@@ -234,7 +308,9 @@ class MetricPanel:
         parts = []
         for run in view.shown:
             for kind in KINDS:
-                steps, values = self._store.series(run, self.metrics[side], kind, view.method, view.weight)
+                steps, values = self._store.series(
+                    run, self.metrics[side], kind, view.method, view.weight
+                )
                 parts.append(values[window(steps, view.step_range)])
         parts += band_values(self, side, view)
         return np.concatenate(parts) if parts else np.empty(0)
@@ -250,7 +326,9 @@ class MetricPanel:
         self.readout.value = "" if step is None else self._readout_html(step, view)
 
     def _readout_html(self, step: float, view: PanelView) -> str:
-        parts = [f"<b>{html.escape(self.x_axis.label or 'step')} {step:.6g}</b>"]  # the x axis may be time or tokens
+        parts = [
+            f"<b>{html.escape(self.x_axis.label or 'step')} {step:.6g}</b>"
+        ]  # the x axis may be time or tokens
         for side, metric in enumerate(self.metrics):
             if self.dual:
                 parts.append(f"<i>{SIDES[side]}: {html.escape(metric)}</i>")
@@ -258,8 +336,10 @@ class MetricPanel:
                 found = self._store.at_step(run, metric, step, view.method, view.weight)
                 if found is not None:
                     at, raw, smoothed = found
-                    parts.append(f'<span style="color:{self._colors[run]}">\u25a0</span> {html.escape(run)} '
-                                 f"@{at:.6g}: {raw:.4g} (smoothed {smoothed:.4g})")
+                    parts.append(
+                        f'<span style="color:{self._colors[run]}">\u25a0</span> {html.escape(run)} '
+                        f"@{at:.6g}: {raw:.4g} (smoothed {smoothed:.4g})"
+                    )
         return " &nbsp; ".join(parts)
 
     # -- reading back --------------------------------------------------------------
@@ -272,11 +352,24 @@ class MetricPanel:
                 x = np.asarray(mark.x, dtype=np.float64)
                 step = np.rint(x).astype(np.int64) if np.array_equal(x, np.rint(x)) else x
                 run, metric, kind = meta
-                frames.append(pd.DataFrame({"run": run, "metric": metric, "kind": kind, "step": step,
-                                            "value": np.asarray(mark.y, dtype=np.float64)}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "run": run,
+                            "metric": metric,
+                            "kind": kind,
+                            "step": step,
+                            "value": np.asarray(mark.y, dtype=np.float64),
+                        }
+                    )
+                )
         if not frames:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("run", "metric", "kind") else float)
-                                 for c in DRAWN_COLUMNS})
+            return pd.DataFrame(
+                {
+                    c: pd.Series(dtype=object if c in ("run", "metric", "kind") else float)
+                    for c in DRAWN_COLUMNS
+                }
+            )
         return pd.concat(frames, ignore_index=True)[DRAWN_COLUMNS]
 
     def to_frame(self, view: PanelView) -> pd.DataFrame:
@@ -287,10 +380,23 @@ class MetricPanel:
                 steps, raw = self._store.raw(run, metric)
                 smoothed = self._store.smoothed(run, metric, view.method, view.weight)[1]
                 sel = window(steps, view.step_range)
-                frames.append(pd.DataFrame({"run": run, "metric": metric, "step": steps[sel].astype(np.int64),
-                                            "raw": raw[sel], "smoothed": smoothed[sel]}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "run": run,
+                            "metric": metric,
+                            "step": steps[sel].astype(np.int64),
+                            "raw": raw[sel],
+                            "smoothed": smoothed[sel],
+                        }
+                    )
+                )
         columns = ["run", "metric", "step", "raw", "smoothed"]
-        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        return (
+            pd.concat(frames, ignore_index=True)[columns]
+            if frames
+            else pd.DataFrame(columns=columns)
+        )
 
     def close(self) -> None:
         """Close every widget of this panel."""
@@ -316,10 +422,10 @@ def y_domain(values: np.ndarray, *, log: bool, outliers: bool) -> tuple[float | 
         values = np.log10(values[values > 0])
     if values.size == 0:
         return (None, None)
-    lo, hi = (np.percentile(values, [5, 95]) if outliers else (values.min(), values.max()))
+    lo, hi = np.percentile(values, [5, 95]) if outliers else (values.min(), values.max())
     pad = (hi - lo) * 0.05 if hi > lo else max(abs(hi) * 0.05, 0.5 if not log else 0.1)
     lo, hi = float(lo - pad), float(hi + pad)
-    return (10.0 ** lo, 10.0 ** hi) if log else (lo, hi)
+    return (10.0**lo, 10.0**hi) if log else (lo, hi)
 
 
 def nice_ticks(lo: float, hi: float, count: int) -> np.ndarray:

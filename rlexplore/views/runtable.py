@@ -75,7 +75,9 @@ def filter_runs(meta: pd.DataFrame, query: str) -> list[str]:
     return [str(r) for r in meta.index[keep]]
 
 
-def sort_runs(meta: pd.DataFrame, runs: Sequence[str], by: str, descending: bool = False) -> list[str]:
+def sort_runs(
+    meta: pd.DataFrame, runs: Sequence[str], by: str, descending: bool = False
+) -> list[str]:
     """`runs` sorted by the column `by` (``"run"``: by name); ties and missing values keep order, missing last."""
     if by in (NONE, None):
         return list(runs)
@@ -149,7 +151,9 @@ class RunTable(widgets.VBox):
     colors = Dict(read_only=True)
     error = Unicode("", read_only=True)
 
-    def __init__(self, ds: xr.Dataset, *, columns: Sequence[str] | None = None, **traits: Any) -> None:
+    def __init__(
+        self, ds: xr.Dataset, *, columns: Sequence[str] | None = None, **traits: Any
+    ) -> None:
         self._meta = metadata_frame(ds)
         self._columns = _pick_columns(self._meta, columns)
         self._checks: dict[str, widgets.Checkbox] = {}
@@ -157,8 +161,14 @@ class RunTable(widgets.VBox):
         self._widths = _column_widths(self._meta, self._columns)
         self._head = [widgets.HTML(""), widgets.HTML(self._line([RUN] + self._columns, bold=True))]
         self._controls = self._make_controls()
-        self._grid = widgets.GridBox(layout=widgets.Layout(
-            grid_template_columns="28px auto", grid_gap="0px 4px", max_height="320px", overflow="auto"))
+        self._grid = widgets.GridBox(
+            layout=widgets.Layout(
+                grid_template_columns="28px auto",
+                grid_gap="0px 4px",
+                max_height="320px",
+                overflow="auto",
+            )
+        )
         self._status = widgets.HTML()
         super().__init__([self._controls, self._status, self._grid], **traits)
         self.add_class("rlx-runtable")
@@ -177,7 +187,9 @@ class RunTable(widgets.VBox):
 
         out: dict[str, list[str]] = {}
         for run in self._meta.index:
-            label = run if self.group_by == NONE else _label(_column(self._meta, self.group_by)[run])
+            label = (
+                run if self.group_by == NONE else _label(_column(self._meta, self.group_by)[run])
+            )
             out.setdefault(label, []).append(str(run))
         return {k: tuple(v) for k, v in out.items()}
 
@@ -224,7 +236,11 @@ class RunTable(widgets.VBox):
         self.set_trait("colors", color_runs(self._meta, self.color_by))
         shown = self.rows[:MAX_ROWS]
         more = len(self.rows) - len(shown)
-        note = f"showing {len(shown)} of {len(self.rows)} runs: filter to see the others" if more else ""
+        note = (
+            f"showing {len(shown)} of {len(self.rows)} runs: filter to see the others"
+            if more
+            else ""
+        )
         error = f"<span class='rlx-error'>{html.escape(self.error)}</span>" if self.error else ""
         self._status.value = " ".join(p for p in (error, html.escape(note)) if p)
         children = tuple(self._head) + tuple(cell for run in shown for cell in self._row(run))
@@ -236,7 +252,8 @@ class RunTable(widgets.VBox):
         """The widgets of a run's row, made once and kept: sorting only reorders them."""
         if run not in self._cells:
             box = self._checks[run] = widgets.Checkbox(
-                value=run in self.visible_runs, indent=False, layout=widgets.Layout(width="24px"))
+                value=run in self.visible_runs, indent=False, layout=widgets.Layout(width="24px")
+            )
             box.observe(lambda change, run=run: self._on_check(run, change["new"]), "value")
             self._cells[run] = [box, widgets.HTML()]
         line = self._cells[run][1]
@@ -250,11 +267,17 @@ class RunTable(widgets.VBox):
         """One row as fixed-width cells (escaped), so that rows line up without a widget per cell."""
         parts = []
         for i, (text, width) in enumerate(zip(cells, self._widths)):
-            mark = f"<span class='rlx-swatch' style='{_SWATCH}background:{swatch}'></span>" if i == 0 and swatch else ""
+            mark = (
+                f"<span class='rlx-swatch' style='{_SWATCH}background:{swatch}'></span>"
+                if i == 0 and swatch
+                else ""
+            )
             body = f"<b>{html.escape(text)}</b>" if bold else html.escape(text)
-            parts.append(f"<span style='display:inline-block;width:{width}ch;overflow:hidden;text-overflow:"
-                         f"ellipsis;white-space:nowrap;vertical-align:bottom' title='{html.escape(text)}'>"
-                         f"{mark}{body}</span>")
+            parts.append(
+                f"<span style='display:inline-block;width:{width}ch;overflow:hidden;text-overflow:"
+                f"ellipsis;white-space:nowrap;vertical-align:bottom' title='{html.escape(text)}'>"
+                f"{mark}{body}</span>"
+            )
         return "".join(parts)
 
     def _on_check(self, run: str, on: bool) -> None:
@@ -265,21 +288,37 @@ class RunTable(widgets.VBox):
     def _make_controls(self) -> widgets.HBox:
         options = [("(none)", NONE), (RUN, RUN)] + [(c, c) for c in self._meta.columns]
         small = dict(layout=widgets.Layout(width="220px"), style={"description_width": "initial"})
-        self._filter_box = widgets.Text(placeholder="filter: hp.lr < 1e-5, grpo", continuous_update=False,
-                                        layout=widgets.Layout(width="240px"))
+        self._filter_box = widgets.Text(
+            placeholder="filter: hp.lr < 1e-5, grpo",
+            continuous_update=False,
+            layout=widgets.Layout(width="240px"),
+        )
         self._sort_box = widgets.Dropdown(options=options, description="sort", **small)
-        self._desc_box = widgets.ToggleButton(description="↓", tooltip="descending", layout=widgets.Layout(width="32px"))
+        self._desc_box = widgets.ToggleButton(
+            description="↓", tooltip="descending", layout=widgets.Layout(width="32px")
+        )
         self._color_box = widgets.Dropdown(options=options, description="colour", **small)
-        self._group_box = widgets.Dropdown(options=options[:1] + options[2:], description="group", **small)
-        self._only_button = widgets.Button(description="show only these", layout=widgets.Layout(width="auto"))
+        self._group_box = widgets.Dropdown(
+            options=options[:1] + options[2:], description="group", **small
+        )
+        self._only_button = widgets.Button(
+            description="show only these", layout=widgets.Layout(width="auto")
+        )
         self._only_button.on_click(lambda _: self.show_only_rows())
-        pairs = [(self._filter_box, "filter"), (self._sort_box, "sort_by"), (self._desc_box, "descending"),
-                 (self._color_box, "color_by"), (self._group_box, "group_by")]
+        pairs = [
+            (self._filter_box, "filter"),
+            (self._sort_box, "sort_by"),
+            (self._desc_box, "descending"),
+            (self._color_box, "color_by"),
+            (self._group_box, "group_by"),
+        ]
         for box, name in pairs:
             box.observe(lambda change, name=name: setattr(self, name, change["new"]), "value")
         self._pairs = pairs
-        return widgets.HBox([box for box, _ in pairs] + [self._only_button],
-                            layout=widgets.Layout(flex_flow="row wrap"))
+        return widgets.HBox(
+            [box for box, _ in pairs] + [self._only_button],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
 
     def _sync_controls(self) -> None:
         for box, name in self._pairs:
@@ -312,7 +351,9 @@ def _column(meta: pd.DataFrame, name: str) -> pd.Series:
     if name == RUN:
         return pd.Series(meta.index, index=meta.index)
     if name not in meta.columns:
-        raise RLExploreError(f"unknown column {name!r}; expected one of {[RUN] + list(meta.columns)}")
+        raise RLExploreError(
+            f"unknown column {name!r}; expected one of {[RUN] + list(meta.columns)}"
+        )
     return meta[name]
 
 
@@ -329,9 +370,19 @@ def _clause_mask(meta: pd.DataFrame, clause: str) -> np.ndarray:
         except re.error as err:
             raise RLExploreError(f"invalid regular expression {raw!r}: {err}") from None
     value = _operand(column, name, raw)
-    data = column.to_numpy(dtype=np.float64) if isinstance(value, float) else column.astype(str).to_numpy()
-    compare = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-               ">": np.greater, ">=": np.greater_equal}[op]
+    data = (
+        column.to_numpy(dtype=np.float64)
+        if isinstance(value, float)
+        else column.astype(str).to_numpy()
+    )
+    compare = {
+        "==": np.equal,
+        "!=": np.not_equal,
+        "<": np.less,
+        "<=": np.less_equal,
+        ">": np.greater,
+        ">=": np.greater_equal,
+    }[op]
     return np.asarray(compare(data, value), dtype=bool)
 
 

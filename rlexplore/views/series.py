@@ -67,12 +67,18 @@ class SeriesStore:
 
     def series(self, run: str, metric: str, kind: str, method: str, weight: float) -> Series:
         """``kind="raw"`` or ``"smoothed"``: see :meth:`raw` and :meth:`smoothed`."""
-        return self.raw(run, metric) if kind == "raw" else self.smoothed(run, metric, method, weight)
+        return (
+            self.raw(run, metric) if kind == "raw" else self.smoothed(run, metric, method, weight)
+        )
 
     def prefetch(self, runs, metrics) -> None:
         """Read these runs' series of these metrics together (one dask computation when lazy)."""
-        self.values.prefetch((self._run[r], self._metric[m]) for r in runs for m in metrics
-                             if r in self._run and m in self._metric)
+        self.values.prefetch(
+            (self._run[r], self._metric[m])
+            for r in runs
+            for m in metrics
+            if r in self._run and m in self._metric
+        )
 
     def point_count(self, metric: str) -> int:
         """The most points any run logged for `metric`.
@@ -112,8 +118,12 @@ class SeriesStore:
             for metric in metrics:
                 steps, raw = self.raw(run, metric)
                 part = raw[window(steps, step_range)]
-                stats = (part[-1], part.min(), part.max(), part.mean()) if part.size else (np.nan,) * 4
+                stats = (
+                    (part[-1], part.min(), part.max(), part.mean()) if part.size else (np.nan,) * 4
+                )
                 rows.append([float(v) for v in stats])
                 index.append((run, metric))
-        idx = pd.MultiIndex.from_arrays([[i[0] for i in index], [i[1] for i in index]], names=[RUN, METRIC])
+        idx = pd.MultiIndex.from_arrays(
+            [[i[0] for i in index], [i[1] for i in index]], names=[RUN, METRIC]
+        )
         return pd.DataFrame(rows, index=idx, columns=list(STATS), dtype=np.float64)

@@ -23,25 +23,38 @@ class PanelToolbar:
     """Title (plain text), pin and expand toggles, and a menu toggle revealing :attr:`menu`."""
 
     def __init__(self, title: str) -> None:
-        self.title = Label(value=title, tooltip=title, layout=Layout(flex="1 1 auto", min_width="0"))
+        self.title = Label(
+            value=title, tooltip=title, layout=Layout(flex="1 1 auto", min_width="0")
+        )
         self.title.add_class("rlx-panel-title")
         self.pin = _tool_button(ToggleButton, "\u21f1", "pin: keep this panel first", "rlx-pin")
-        self.expand = _tool_button(ToggleButton, "\u2194", "expand: full width and back", "rlx-expand")
+        self.expand = _tool_button(
+            ToggleButton, "\u2194", "expand: full width and back", "rlx-expand"
+        )
         self.menu_toggle = _tool_button(ToggleButton, "\u22ee", "menu", "rlx-menu")
         self.log_scale = Checkbox(description="log scale", indent=False).add_class("rlx-log")
-        self.ignore_outliers = Checkbox(description="ignore outliers", indent=False).add_class("rlx-outliers")
-        self.csv = Button(description="CSV", tooltip="download this panel's data").add_class("rlx-csv")
+        self.ignore_outliers = Checkbox(description="ignore outliers", indent=False).add_class(
+            "rlx-outliers"
+        )
+        self.csv = Button(description="CSV", tooltip="download this panel's data").add_class(
+            "rlx-csv"
+        )
         self.png = Button(description="PNG", tooltip="save as PNG").add_class("rlx-png")
         self.svg = Button(description="SVG", tooltip="save as SVG").add_class("rlx-svg")
         for b in (self.csv, self.png, self.svg):
             b.layout = Layout(width="56px", height="24px")
         self.link = HTML().add_class("rlx-csv-link")
         self.menu = VBox(
-            [HBox([self.log_scale, self.ignore_outliers]), HBox([self.csv, self.png, self.svg, self.link])],
+            [
+                HBox([self.log_scale, self.ignore_outliers]),
+                HBox([self.csv, self.png, self.svg, self.link]),
+            ],
             layout=Layout(display="none"),
         ).add_class("rlx-menu-box")
         self.menu_toggle.observe(self._on_menu, names="value")
-        self.head = HBox([self.title, self.pin, self.expand, self.menu_toggle]).add_class("rlx-panel-head")
+        self.head = HBox([self.title, self.pin, self.expand, self.menu_toggle]).add_class(
+            "rlx-panel-head"
+        )
 
     def _on_menu(self, change) -> None:
         self.menu.layout.display = "flex" if change["new"] else "none"

@@ -35,7 +35,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebooks, pytest.mark.timeout(900)]
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    assert proc.returncode == 0, (
+        f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    )
     return proc
 
 
@@ -46,19 +48,41 @@ def test_binder_environment_runs_every_notebook(tmp_path):
     shutil.copytree(ROOT, repo, ignore=SKIP)
     base = getattr(sys, "_base_executable", sys.executable)
     sh([base, "-m", "venv", str(venv)])
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH")}
-    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}", VIRTUAL_ENV=str(venv), PIP_DISABLE_PIP_VERSION_CHECK="1")
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH")
+    }
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
+        VIRTUAL_ENV=str(venv),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+    ):
         env[name] = str(tmp_path / name.lower())
     timings = {}
     start = time.monotonic()
-    sh(["python", "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"], cwd=repo, env=env)
+    sh(
+        ["python", "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        cwd=repo,
+        env=env,
+    )
     timings["requirements"] = time.monotonic() - start
     sh(["bash", "binder/postBuild"], cwd=repo, env=env)
     timings["postBuild"] = time.monotonic() - start - timings["requirements"]
 
     # rlexplore comes from the new environment, as an installed (not editable) package with its app
-    where = sh(["python", "-c", "import rlexplore.app as a; print(a.template('explorer.ipynb'))"], cwd=tmp_path, env=env)
+    where = sh(
+        ["python", "-c", "import rlexplore.app as a; print(a.template('explorer.ipynb'))"],
+        cwd=tmp_path,
+        env=env,
+    )
     assert str(venv) in where.stdout
     sh(["rlexplore", "--help"], env=env)
 

@@ -14,7 +14,9 @@ def test_binder_installs_the_package_and_jupyter():
         assert re.search(rf"^{package}\b", requirements, re.M), package
     post = BINDER / "postBuild"
     assert os.access(post, os.X_OK)
-    assert re.search(r"pip install .*\"\.\[", post.read_text())  # rlexplore itself, from the repository
+    assert re.search(
+        r"pip install .*\"\.\[", post.read_text()
+    )  # rlexplore itself, from the repository
 
 
 def test_readme_badge_opens_the_quickstart_in_jupyterlab():

@@ -26,7 +26,9 @@ VIEWPORT = {"width": 1600, "height": 1000}
 
 def _unavailable(reason: str):
     if os.environ.get("RLX_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests are required here (RLX_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+        pytest.fail(
+            f"browser tests are required here (RLX_REQUIRE_BROWSER=1) but {reason}", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -92,7 +94,13 @@ def _new_page(browser):
     page.set_default_timeout(30_000)
     page.rlx_errors, page.rlx_blocked = [], []
     page.on("pageerror", lambda err: page.rlx_errors.append(f"pageerror: {err}"))
-    page.on("dialog", lambda dialog: (page.rlx_errors.append(f"dialog: {dialog.type} {dialog.message}"), dialog.dismiss()))
+    page.on(
+        "dialog",
+        lambda dialog: (
+            page.rlx_errors.append(f"dialog: {dialog.type} {dialog.message}"),
+            dialog.dismiss(),
+        ),
+    )
     context.route("**/*", lambda route: _local_only(route, page.rlx_blocked))
     return context, page
 

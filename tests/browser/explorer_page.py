@@ -42,7 +42,9 @@ def check(page) -> None:
         raise PageError("the page shows errors:\n" + "\n---\n".join(found))
 
 
-def wait_until(page, condition: Callable[[], Any], what: str, timeout: float = CHANGE_TIMEOUT) -> Any:
+def wait_until(
+    page, condition: Callable[[], Any], what: str, timeout: float = CHANGE_TIMEOUT
+) -> Any:
     """Poll `condition` (Python, usually reading the DOM) until truthy; return its value."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -57,7 +59,9 @@ def wait_until(page, condition: Callable[[], Any], what: str, timeout: float = C
         if last and not isinstance(last, Exception):
             return last
         if time.monotonic() > deadline:
-            raise PageError(f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last!r}")
+            raise PageError(
+                f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last!r}"
+            )
         page.wait_for_timeout(100)
 
 
@@ -87,15 +91,21 @@ def line_counts(page) -> list[int]:
 
 def status(page) -> dict | None:
     """The kernel-side state the explorer publishes in ``.rlx-status`` (``STATE <json>``)."""
-    text = page.evaluate("() => { const s = document.querySelector('.rlx-status'); return s ? s.textContent : null; }")
+    text = page.evaluate(
+        "() => { const s = document.querySelector('.rlx-status'); return s ? s.textContent : null; }"
+    )
     if not text or "STATE " not in text:
         return None
     return json.loads(text.split("STATE ", 1)[1])
 
 
-def wait_for_status(page, predicate: Callable[[dict], Any], what: str, timeout: float = CHANGE_TIMEOUT) -> dict:
+def wait_for_status(
+    page, predicate: Callable[[dict], Any], what: str, timeout: float = CHANGE_TIMEOUT
+) -> dict:
     """Wait until the published state satisfies `predicate`; return it."""
-    return wait_until(page, lambda: (lambda s: s if s and predicate(s) else None)(status(page)), what, timeout)
+    return wait_until(
+        page, lambda: (lambda s: s if s and predicate(s) else None)(status(page)), what, timeout
+    )
 
 
 def x_tick_labels(page, panel: int, label: str = "step") -> list[float]:
@@ -121,11 +131,17 @@ def drawn_lines(page, panel: int) -> list[tuple[str, str, str]]:
         """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none')
                  .map(l => { const s = getComputedStyle(l); return [s.stroke, s.opacity, l.getAttribute('d')]; })""",
     )
-    return [(_hex(stroke), "raw" if float(opacity) < 1 else "smoothed", d) for stroke, opacity, d in styles]
+    return [
+        (_hex(stroke), "raw" if float(opacity) < 1 else "smoothed", d)
+        for stroke, opacity, d in styles
+    ]
 
 
 def _hex(css_color: str) -> str:
-    parts = [int(float(v)) for v in css_color[css_color.index("(") + 1 : css_color.index(")")].split(",")[:3]]
+    parts = [
+        int(float(v))
+        for v in css_color[css_color.index("(") + 1 : css_color.index(")")].split(",")[:3]
+    ]
     return "#" + "".join(f"{v:02X}" for v in parts)
 
 

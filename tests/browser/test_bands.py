@@ -24,13 +24,18 @@ def band_paths(page, panel: int) -> list[str]:
     return page.eval_on_selector_all(
         f".rlx-panel-{panel} path.area",
         """ps => ps.filter(p => { const o = parseFloat(getComputedStyle(p).opacity); return o > 0 && o < 1; })
-                 .map(p => p.getAttribute('d') || '').filter(d => d.length > 2)""")
+                 .map(p => p.getAttribute('d') || '').filter(d => d.length > 2)""",
+    )
 
 
 def test_bands_are_drawn_and_the_x_axis_switches(tmp_path, app_page, serve_voila, artifacts):
     page = app_page
     nb = new_notebook(cells=[new_code_cell(NOTEBOOK)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, tmp_path / "bands.ipynb")
     open_app(page, serve_voila(tmp_path / "bands.ipynb").url)
     assert status(page)["visible_runs"] == ["GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight"]
@@ -40,8 +45,11 @@ def test_bands_are_drawn_and_the_x_axis_switches(tmp_path, app_page, serve_voila
     page.screenshot(path=str(artifacts / "voila-bands.png"), full_page=True)
     page.select_option(".rlx-x-axis select", "relative_time")
     wait_for_status(page, lambda s: s["x_axis"] == "relative_time", "the x axis to switch")
-    wait_until(page, lambda: max(x_tick_labels(page, 0, "time since start (s)") or [0]) > 1000,
-               "the x axis in seconds")
+    wait_until(
+        page,
+        lambda: max(x_tick_labels(page, 0, "time since start (s)") or [0]) > 1000,
+        "the x axis in seconds",
+    )
     wait_until(page, lambda: len(band_paths(page, 0)) == 3, "bands on the new axis")
     page.screenshot(path=str(artifacts / "voila-bands-time.png"), full_page=True)
     assert page.rlx_errors == []

@@ -26,7 +26,11 @@ rlx.Explorer(rlx.from_dataframe(df), title={TITLE!r}).widget
 def test_html_in_names_shows_as_text_and_runs_nothing(tmp_path, app_page, serve_voila, artifacts):
     page = app_page
     nb = new_notebook(cells=[new_code_cell(NOTEBOOK)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, tmp_path / "evil.ipynb")
     open_app(page, serve_voila(tmp_path / "evil.ipynb").url)  # fails on any dialog or page error
     assert RUN in status(page)["visible_runs"]
@@ -39,7 +43,8 @@ def test_html_in_names_shows_as_text_and_runs_nothing(tmp_path, app_page, serve_
     page.hover(".rlx-panel-title >> nth=0")
     page.wait_for_timeout(500)  # give an injected handler time to fire
     injected = page.evaluate(
-        "() => document.querySelectorAll('[onerror], [onmouseover], .rlx-explorer img, .rlx-explorer script').length")
+        "() => document.querySelectorAll('[onerror], [onmouseover], .rlx-explorer img, .rlx-explorer script').length"
+    )
     assert injected == 0
     assert page.rlx_errors == []  # no alert() ran, no script error
     page.screenshot(path=str(artifacts / "voila-escaping.png"), full_page=True)

@@ -13,7 +13,12 @@ pytestmark = pytest.mark.browser
 def append(path, steps, **extra):
     with open(path, "a") as out:
         for s in steps:
-            out.write(json.dumps({"step": s, "loss": 1.0 / (s + 1), **{k: v * s for k, v in extra.items()}}) + "\n")
+            out.write(
+                json.dumps(
+                    {"step": s, "loss": 1.0 / (s + 1), **{k: v * s for k, v in extra.items()}}
+                )
+                + "\n"
+            )
 
 
 def test_view_follow_shows_what_the_job_appends(tmp_path, serve_cli, app_page, artifacts):
@@ -27,10 +32,17 @@ def test_view_follow_shows_what_the_job_appends(tmp_path, serve_cli, app_page, a
     page.locator(".rlx-smoothing").wait_for()
     append(logdir / "seed0.jsonl", range(5, 40), acc=0.01)  # more steps and a new metric
     append(logdir / "seed1.jsonl", range(0, 40))  # a new run
-    state = wait_for_status(page, lambda s: s["metrics"] == ["loss", "acc"] and len(s["visible_runs"]) == 2,
-                            "the new metric and run to appear")
+    state = wait_for_status(
+        page,
+        lambda s: s["metrics"] == ["loss", "acc"] and len(s["visible_runs"]) == 2,
+        "the new metric and run to appear",
+    )
     assert state["smoothing"] == first["smoothing"]
-    wait_until(page, lambda: line_counts(page) == [4, 2], "lines of both runs in 'loss' and one run in 'acc'")
+    wait_until(
+        page,
+        lambda: line_counts(page) == [4, 2],
+        "lines of both runs in 'loss' and one run in 'acc'",
+    )
     wait_until(page, lambda: max(x_tick_labels(page, 0)) >= 30, "the x axis to reach the new steps")
     page.screenshot(path=str(artifacts / "voila-follow.png"), full_page=True)
     assert page.rlx_errors == []

@@ -25,7 +25,11 @@ fig
 
 def notebook(tmp_path, *sources: str):
     nb = new_notebook(cells=[new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     return path
@@ -40,9 +44,13 @@ def test_a_bqplot_figure_renders_and_external_requests_are_blocked(tmp_path, app
     assert not [u for u in page.rlx_blocked if "127.0.0.1" in u]
 
 
-def test_a_python_error_in_the_notebook_fails_fast_with_its_message(tmp_path, app_page, serve_voila):
+def test_a_python_error_in_the_notebook_fails_fast_with_its_message(
+    tmp_path, app_page, serve_voila
+):
     page = app_page
-    server = serve_voila(notebook(tmp_path, "x = 1", "raise RuntimeError('boom from the notebook')"))
+    server = serve_voila(
+        notebook(tmp_path, "x = 1", "raise RuntimeError('boom from the notebook')")
+    )
     start = time.monotonic()
     with pytest.raises(PageError, match="boom from the notebook"):
         open_app(page, server.url)

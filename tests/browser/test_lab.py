@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from explorer_page import RENDER_TIMEOUT, line_counts, panels_drawn, status, wait_for_status, wait_until
+from explorer_page import (
+    RENDER_TIMEOUT,
+    line_counts,
+    panels_drawn,
+    status,
+    wait_for_status,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +35,9 @@ KERNEL_STATUS = """() => {
 def quiet_lab_args(tmp_path) -> list[str]:
     """JupyterLab without news, update checks, restored tabs or PyPI queries (the network is closed)."""
     settings = tmp_path / "lab-settings"
-    notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification = (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    )
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     return [f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
@@ -36,17 +45,28 @@ def quiet_lab_args(tmp_path) -> list[str]:
             "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True"]  # fmt: skip
 
 
-def test_quickstart_runs_in_jupyterlab_and_the_legend_hides_a_run(tmp_path, app_page, serve_cli, artifacts):
+def test_quickstart_runs_in_jupyterlab_and_the_legend_hides_a_run(
+    tmp_path, app_page, serve_cli, artifacts
+):
     page = app_page
     work = tmp_path / "work"
     work.mkdir()
     served = serve_cli("demo", "--lab", "--port", "0", "--notebook-dir", str(work), "--", *quiet_lab_args(tmp_path),
                        env={"RLX_STATE_FILE": str(tmp_path / "state.json")})  # fmt: skip
     page.goto(served.url)
-    wait_until(page, lambda: page.evaluate(KERNEL_STATUS) == "idle/connected", "the notebook's kernel", RENDER_TIMEOUT)
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")  # do not await it
+    wait_until(
+        page,
+        lambda: page.evaluate(KERNEL_STATUS) == "idle/connected",
+        "the notebook's kernel",
+        RENDER_TIMEOUT,
+    )
+    page.evaluate(
+        "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+    )  # do not await it
     wait_until(page, lambda: panels_drawn(page), "the quickstart's panels to draw", RENDER_TIMEOUT)
-    state = wait_for_status(page, lambda s: s["step_range"] == [2000, 4000], "the second cell's state")
+    state = wait_for_status(
+        page, lambda s: s["step_range"] == [2000, 4000], "the second cell's state"
+    )
     assert state["smoothing"] == 0.9 and line_counts(page) == [6, 6, 6, 6]
     page.screenshot(path=str(artifacts / "lab-quickstart.png"))
 
@@ -55,7 +75,12 @@ def test_quickstart_runs_in_jupyterlab_and_the_legend_hides_a_run(tmp_path, app_
     entry.click()
     wait_until(page, lambda: line_counts(page) == [4, 4, 4, 4], "GRPO's lines to leave every panel")
     assert "GRPO" not in status(page)["visible_runs"]
-    live = page.evaluate(KERNEL_EXEC, "print(list(ex.state.visible_runs))")  # the notebook's own kernel
+    live = page.evaluate(
+        KERNEL_EXEC, "print(list(ex.state.visible_runs))"
+    )  # the notebook's own kernel
     assert json.loads(live.replace("'", '"')) == ["REC-OneSide-NoIS (0.2)", "RED-Weight"]
-    assert json.loads((tmp_path / "state.json").read_text())["visible_runs"] == ["REC-OneSide-NoIS (0.2)", "RED-Weight"]
+    assert json.loads((tmp_path / "state.json").read_text())["visible_runs"] == [
+        "REC-OneSide-NoIS (0.2)",
+        "RED-Weight",
+    ]
     page.screenshot(path=str(artifacts / "lab-quickstart-run-hidden.png"))

@@ -23,7 +23,9 @@ from explorer_page import (
 
 import rlexplore as rlx
 
-run_color = pytest.importorskip("rlexplore.views.theme", reason="the explorer has not landed").run_color
+run_color = pytest.importorskip(
+    "rlexplore.views.theme", reason="the explorer has not landed"
+).run_color
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +48,9 @@ def readme_screenshot(page, path) -> None:
     top = page.locator(".rlx-explorer").bounding_box()
     legend = page.locator(".rlx-legend").bounding_box()
     height = legend["y"] + legend["height"] + 12 - top["y"]
-    page.screenshot(path=str(path), clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height})
+    page.screenshot(
+        path=str(path), clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height}
+    )
 
 
 def expected_lines(runs) -> Counter:
@@ -75,9 +79,13 @@ def test_smoothing_slider_changes_the_smoothed_paths_only(demo_page, artifacts):
     before = status(page)["smoothing"]
     lines = [drawn_lines(page, panel) for panel in range(4)]
     drag_slider(page, ".rlx-smoothing", 0.95)
-    after = wait_for_status(page, lambda s: s["smoothing"] > before + 0.2, "the slider to raise smoothing")
+    after = wait_for_status(
+        page, lambda s: s["smoothing"] > before + 0.2, "the slider to raise smoothing"
+    )
     assert after["smoothing"] <= 0.999
-    wait_until(page, lambda: [drawn_lines(page, p) for p in range(4)] != lines, "the lines to be redrawn")
+    wait_until(
+        page, lambda: [drawn_lines(page, p) for p in range(4)] != lines, "the lines to be redrawn"
+    )
     page.screenshot(path=str(artifacts / "voila-demo-smoothing.png"), full_page=True)
     for panel, old in enumerate(lines):
         new = {(color, kind): d for color, kind, d in drawn_lines(page, panel)}
@@ -85,14 +93,18 @@ def test_smoothing_slider_changes_the_smoothed_paths_only(demo_page, artifacts):
             changed = new[color, kind] != d
             assert changed == (kind == "smoothed"), f"panel {panel}: the {kind} line of {color}"
     drag_slider(page, ".rlx-smoothing", before / 0.999)
-    wait_for_status(page, lambda s: abs(s["smoothing"] - before) < 0.05, "smoothing back near its start")
+    wait_for_status(
+        page, lambda s: abs(s["smoothing"] - before) < 0.05, "smoothing back near its start"
+    )
 
 
 def test_brush_on_one_panel_zooms_every_panel_and_the_summary(demo_page, artifacts):
     page = demo_page
     summary = page.inner_text(".rlx-summary")
     drag_brush(page, 1, 0.25, 0.5)
-    state = wait_for_status(page, lambda s: s["step_range"] is not None, "the brush to set step_range")
+    state = wait_for_status(
+        page, lambda s: s["step_range"] is not None, "the brush to set step_range"
+    )
     lo, hi = state["step_range"]
     assert 500 < lo < hi < 2600 and hi - lo > 500
     assert state["x_domain"] == [lo, hi]
@@ -100,7 +112,9 @@ def test_brush_on_one_panel_zooms_every_panel_and_the_summary(demo_page, artifac
     for panel in range(4):
         ticks = wait_until(page, lambda p=panel: (lambda t: t if t and min(t) > lo - 0.05 * width else None)(
             x_tick_labels(page, p, X_LABEL)), f"panel {panel} to zoom")  # fmt: skip
-        assert lo - 0.05 * width <= min(ticks) and max(ticks) <= hi + 0.05 * width, f"panel {panel}: {ticks}"
+        assert lo - 0.05 * width <= min(ticks) and max(ticks) <= hi + 0.05 * width, (
+            f"panel {panel}: {ticks}"
+        )
     new_summary = wait_until(page, lambda: (lambda t: t if t != summary else None)(page.inner_text(".rlx-summary")),
                              "the summary to change")  # fmt: skip
     assert f"{lo:g}" in new_summary.replace(",", "")  # it names the brushed range

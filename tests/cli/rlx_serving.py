@@ -38,7 +38,9 @@ class Served:
 
     def log_tail(self, n: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(["-- stdout --", *self.lines[-n:], "-- stderr --", *text.splitlines()[-n:]])
+        return "\n".join(
+            ["-- stdout --", *self.lines[-n:], "-- stderr --", *text.splitlines()[-n:]]
+        )
 
 
 def jupyter_env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -61,11 +63,15 @@ def start_cli(args: list[str], log: Path, env: dict[str, str], timeout: float = 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not served.url:
         if served.proc.poll() is not None:
-            raise AssertionError(f"`rlexplore {' '.join(args)}` exited with {served.proc.returncode}\n{served.log_tail()}")
+            raise AssertionError(
+                f"`rlexplore {' '.join(args)}` exited with {served.proc.returncode}\n{served.log_tail()}"
+            )
         time.sleep(0.05)
     if not served.url:
         stop(served)
-        raise AssertionError(f"`rlexplore {' '.join(args)}` printed no URL within {timeout} s\n{served.log_tail()}")
+        raise AssertionError(
+            f"`rlexplore {' '.join(args)}` printed no URL within {timeout} s\n{served.log_tail()}"
+        )
     return served
 
 
@@ -110,7 +116,9 @@ def wait_for_port(served: Served, port: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if served.proc.poll() is not None:
-            raise AssertionError(f"server exited with {served.proc.returncode}\n{served.log_tail()}")
+            raise AssertionError(
+                f"server exited with {served.proc.returncode}\n{served.log_tail()}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -123,7 +131,9 @@ def wait_for_port(served: Served, port: int, timeout: float) -> None:
 def _start(cmd: list[str], log: Path, env: dict[str, str]) -> Served:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as err:  # the child keeps its own handle
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True
+        )
     served = Served(proc, log)
     threading.Thread(target=_read, args=(served,), daemon=True).start()
     return served

@@ -13,7 +13,13 @@ from rlexplore.cli import QUICKSTART_COPY, main, quickstart_copy
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rlexplore", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "rlexplore", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def test_help_lists_every_command():
@@ -84,13 +90,25 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "log.jsonl").write_text('{"step": 1, "x": 1}\n')
     out = tmp_path / "missing-folder" / "runs.nc"
     assert main(["convert", str(tmp_path / "log.jsonl"), "-o", str(out)]) == 2
-    assert capsys.readouterr().err == f"rlexplore: error: the output folder {out.parent} does not exist\n"
+    assert (
+        capsys.readouterr().err
+        == f"rlexplore: error: the output folder {out.parent} does not exist\n"
+    )
 
 
 def test_voila_stops_the_kernels_of_closed_tabs_and_extra_args_come_last(tmp_path):
     from rlexplore.app.server import voila_command
 
-    cmd = voila_command(tmp_path / "app.ipynb", "127.0.0.1", 8866, ["--MappingKernelManager.cull_idle_timeout=5"])
-    assert "--MappingKernelManager.cull_idle_timeout=600" in cmd and "--VoilaConfiguration.show_tracebacks=True" in cmd
-    assert cmd[-1] == "--MappingKernelManager.cull_idle_timeout=5"  # the user's value wins (traitlets: last one)
-    assert "--VoilaConfiguration.show_tracebacks=False" in voila_command(tmp_path / "a.ipynb", "0.0.0.0", 1)
+    cmd = voila_command(
+        tmp_path / "app.ipynb", "127.0.0.1", 8866, ["--MappingKernelManager.cull_idle_timeout=5"]
+    )
+    assert (
+        "--MappingKernelManager.cull_idle_timeout=600" in cmd
+        and "--VoilaConfiguration.show_tracebacks=True" in cmd
+    )
+    assert (
+        cmd[-1] == "--MappingKernelManager.cull_idle_timeout=5"
+    )  # the user's value wins (traitlets: last one)
+    assert "--VoilaConfiguration.show_tracebacks=False" in voila_command(
+        tmp_path / "a.ipynb", "0.0.0.0", 1
+    )

@@ -65,9 +65,13 @@ def test_python_m_rlexplore_is_the_same_command(logdir):
     assert out.stdout.startswith("1 run, 2 metrics")
 
 
-@pytest.mark.skipif(not __import__("importlib").util.find_spec("voila"), reason="voila is not installed")
+@pytest.mark.skipif(
+    not __import__("importlib").util.find_spec("voila"), reason="voila is not installed"
+)
 def test_view_serves_the_explorer_on_the_logs(logdir, tmp_path):
-    served = start_cli(["view", str(logdir), "--port", "0"], tmp_path / "cli.log", jupyter_env(tmp_path))
+    served = start_cli(
+        ["view", str(logdir), "--port", "0"], tmp_path / "cli.log", jupyter_env(tmp_path)
+    )
     try:
         with urllib.request.urlopen(served.url, timeout=120) as resp:  # runs the app notebook
             page = resp.read().decode(errors="replace")
@@ -85,4 +89,6 @@ def test_info_on_the_real_public_logs(real_data, capsys):
     head, runs = out.split("\n\n")[:2]
     n_runs = int(head.split()[0])
     assert n_runs > 10 and len(runs.splitlines()) == n_runs + 2
-    assert {"tensorboard", "trainer_state", "mlflow"} <= {line.split()[-1] for line in runs.splitlines()[2:]}
+    assert {"tensorboard", "trainer_state", "mlflow"} <= {
+        line.split()[-1] for line in runs.splitlines()[2:]
+    }

@@ -18,7 +18,14 @@ def test_describe_counts_points_and_step_ranges_per_run_and_metric():
 
 
 def test_describe_counts_a_logged_nan_and_keeps_names_on_one_line():
-    df = pd.DataFrame({"run": ["a\nb", "a\nb", "c"], "metric": ["m"] * 3, "step": [1, 5, 3], "value": [np.nan, 1.0, 2.0]})
+    df = pd.DataFrame(
+        {
+            "run": ["a\nb", "a\nb", "c"],
+            "metric": ["m"] * 3,
+            "step": [1, 5, 3],
+            "value": [np.nan, 1.0, 2.0],
+        }
+    )
     text = describe(rlx.from_dataframe(df))
     assert "a b  1        2       1–5" in text
     assert "steps 1–5" in text.splitlines()[0]

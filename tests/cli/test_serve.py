@@ -19,7 +19,9 @@ def get(url: str) -> tuple[int, str]:
 
 def test_demo_prints_its_url_and_even_an_impatient_ctrl_c_stops_everything(tmp_path):
     # the page itself is tested in tests/browser; `view` in test_commands checks its HTML
-    served = start_cli(["demo", "length", "--port", "0"], tmp_path / "cli.log", jupyter_env(tmp_path))
+    served = start_cli(
+        ["demo", "length", "--port", "0"], tmp_path / "cli.log", jupyter_env(tmp_path)
+    )
     assert served.url == f"http://127.0.0.1:{served.port}/"
     status, _ = get(served.url)  # starts a kernel, so that stopping takes a moment
     assert status == 200

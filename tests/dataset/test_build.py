@@ -5,7 +5,9 @@ from rlexplore.dataset import from_columns, get_report, hparam_coords, validate
 
 
 def test_later_row_wins_and_is_counted():
-    ds = from_columns(["a", "a", "a"], ["m", "m", "m"], [1, 2, 1], [1.0, 2.0, 3.0], [10.0, 20.0, 30.0])
+    ds = from_columns(
+        ["a", "a", "a"], ["m", "m", "m"], [1, 2, 1], [1.0, 2.0, 3.0], [10.0, 20.0, 30.0]
+    )
     assert ds["value"].sel(run="a", metric="m").values.tolist() == [3.0, 2.0]
     assert ds["wall_time"].sel(run="a").values.tolist() == [30.0, 20.0]
     assert get_report(ds)["build"] == {"points": 3, "duplicates_resolved": 1}

@@ -10,7 +10,12 @@ import rlexplore as rlx
 
 def with_logged_nan():
     df = pd.DataFrame(
-        {"run": ["a", "a", "b"], "metric": ["g", "g", "g"], "step": [1, 2, 1], "value": [np.nan, 1.0, 2.0]}
+        {
+            "run": ["a", "a", "b"],
+            "metric": ["g", "g", "g"],
+            "step": [1, 2, 1],
+            "value": [np.nan, 1.0, 2.0],
+        }
     )
     return rlx.from_dataframe(df)
 
@@ -40,5 +45,7 @@ def test_zarr_roundtrip(tmp_path, make):
     ds.to_zarr(path)
     back = xr.open_zarr(path).load()
     # Zarr may hand strings back as fixed-width unicode; the values must still match.
-    back = back.assign_coords({k: back[k].astype(object) for k in back.coords if back[k].dtype.kind == "U"})
+    back = back.assign_coords(
+        {k: back[k].astype(object) for k in back.coords if back[k].dtype.kind == "U"}
+    )
     check_same(ds, back)

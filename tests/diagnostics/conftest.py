@@ -12,7 +12,14 @@ import rlexplore as rlx
 def series_ds(series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]):
     """A dataset from ``{(run, metric): (steps, values)}``."""
     frames = [
-        pd.DataFrame({"run": run, "metric": metric, "step": np.asarray(steps), "value": np.asarray(values, float)})
+        pd.DataFrame(
+            {
+                "run": run,
+                "metric": metric,
+                "step": np.asarray(steps),
+                "value": np.asarray(values, float),
+            }
+        )
         for (run, metric), (steps, values) in series.items()
     ]
     return rlx.from_dataframe(pd.concat(frames, ignore_index=True))

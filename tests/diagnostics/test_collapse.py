@@ -28,7 +28,9 @@ def test_entropy_collapse_found_where_it_happens(one):
     assert 520 <= row.details["crossing_step"] <= 560
     assert 380 <= row.first_step <= 470 and row.last_step == N - 1
     assert row.value == pytest.approx(1.0, abs=0.1) and row.reference == pytest.approx(6.0, abs=0.1)
-    assert row.severity == "warning" and "actor/entropy" in row.message and "step 999" in row.message
+    assert (
+        row.severity == "warning" and "actor/entropy" in row.message and "step 999" in row.message
+    )
 
 
 def test_entropy_noise_alone_does_not_fire(one):
@@ -59,7 +61,9 @@ def test_entropy_dip_that_recovers_does_not_fire(one):
 def test_entropy_fall_to_half_is_not_a_collapse_but_a_stricter_rule_can_say_so(one):
     ds = one("actor/entropy", noisy(sigmoid_fall(6.0, 3.0, 500), 0.1))
     assert kinds(rlx.diagnose(ds), "entropy collapse").empty
-    assert len(kinds(rlx.diagnose(ds, rules={"entropy_collapse_ratio": 0.6}), "entropy collapse")) == 1
+    assert (
+        len(kinds(rlx.diagnose(ds, rules={"entropy_collapse_ratio": 0.6}), "entropy collapse")) == 1
+    )
 
 
 def test_severe_collapse_is_critical(one):
@@ -77,7 +81,9 @@ def test_length_halving_is_a_collapse(one):
 def test_length_doubling_is_an_explosion(one):
     found = rlx.diagnose(one("completions/mean_length", noisy(sigmoid_fall(300, 900, 400), 20)))
     (row,) = kinds(found, "length explosion").itertuples()
-    assert row.value == pytest.approx(900, rel=0.05) and row.reference == pytest.approx(300, rel=0.05)
+    assert row.value == pytest.approx(900, rel=0.05) and row.reference == pytest.approx(
+        300, rel=0.05
+    )
     assert "longer" in row.message and kinds(found, "length collapse").empty
 
 

@@ -55,7 +55,9 @@ def test_surge_hump_is_found(one):
     (row,) = kl_rows(rlx.diagnose(one("critic/kl", noisy(hump, 0.01)))).itertuples()
     assert row.kind == "kl surge" and 90 <= row.details["peak_step"] <= 110
     assert 70 <= row.first_step < 100 < row.last_step <= 130
-    assert row.value == pytest.approx(0.5, abs=0.03) and row.reference == pytest.approx(0.1, abs=0.03)
+    assert row.value == pytest.approx(0.5, abs=0.03) and row.reference == pytest.approx(
+        0.1, abs=0.03
+    )
 
 
 def test_small_hump_is_not_a_surge(one):

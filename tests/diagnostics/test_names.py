@@ -12,18 +12,34 @@ from rlexplore.diagnostics.names import lower_is_better
     "name, role",
     [
         # verl
-        ("actor/entropy", "entropy"), ("actor/entropy_loss", "entropy"), ("actor/main_chain/entropy", "entropy"),
-        ("actor/kl_loss", "kl"), ("critic/kl", "kl"), ("actor/ppo_kl", "kl"),
-        ("response_length/mean", "length"), ("response_length/main_chain/mean", "length"),
-        ("critic/score/mean", "reward"), ("critic/rewards/mean", "reward"),
-        ("val-core/GSM8K/reward/mean@1", "eval"), ("val/test_score/openai/gsm8k", "eval"),
+        ("actor/entropy", "entropy"),
+        ("actor/entropy_loss", "entropy"),
+        ("actor/main_chain/entropy", "entropy"),
+        ("actor/kl_loss", "kl"),
+        ("critic/kl", "kl"),
+        ("actor/ppo_kl", "kl"),
+        ("response_length/mean", "length"),
+        ("response_length/main_chain/mean", "length"),
+        ("critic/score/mean", "reward"),
+        ("critic/rewards/mean", "reward"),
+        ("val-core/GSM8K/reward/mean@1", "eval"),
+        ("val/test_score/openai/gsm8k", "eval"),
         ("test_score/openai/gsm8k", "eval"),
         # TRL / HF Trainer (and its TensorBoard names)
-        ("entropy", "entropy"), ("kl", "kl"), ("train/kl", "kl"), ("completions/mean_length", "length"),
-        ("completion_length", "length"), ("train/completions/mean_length", "length"),
-        ("reward", "reward"), ("train/reward", "reward"), ("rewards/wordle_reward_func/mean", "reward"),
-        ("eval/reward", "eval"), ("eval_reward", "eval"), ("eval/loss", "eval"),
-        ("eval/math-eval/accuracy/mean", "eval"), ("eval/reproduced_rate", "eval"),
+        ("entropy", "entropy"),
+        ("kl", "kl"),
+        ("train/kl", "kl"),
+        ("completions/mean_length", "length"),
+        ("completion_length", "length"),
+        ("train/completions/mean_length", "length"),
+        ("reward", "reward"),
+        ("train/reward", "reward"),
+        ("rewards/wordle_reward_func/mean", "reward"),
+        ("eval/reward", "eval"),
+        ("eval_reward", "eval"),
+        ("eval/loss", "eval"),
+        ("eval/math-eval/accuracy/mean", "eval"),
+        ("eval/reproduced_rate", "eval"),
     ],
 )
 def test_roles_from_names(name, role):
@@ -33,10 +49,24 @@ def test_roles_from_names(name, role):
 @pytest.mark.parametrize(
     "name",
     [
-        "critic/kl_coef", "actor/entropy_coeff", "reward_std", "critic/score/max", "critic/score/min",
-        "response_length/clip_ratio", "completions/max_length", "completions/min_length", "prompt_length/mean",
-        "train/loss", "train/grad_norm", "learning_rate", "eval/runtime", "eval/samples_per_second",
-        "timing_s/gen", "train/epoch", "completions/mean_terminated_length", "",
+        "critic/kl_coef",
+        "actor/entropy_coeff",
+        "reward_std",
+        "critic/score/max",
+        "critic/score/min",
+        "response_length/clip_ratio",
+        "completions/max_length",
+        "completions/min_length",
+        "prompt_length/mean",
+        "train/loss",
+        "train/grad_norm",
+        "learning_rate",
+        "eval/runtime",
+        "eval/samples_per_second",
+        "timing_s/gen",
+        "train/epoch",
+        "completions/mean_terminated_length",
+        "",
     ],
 )
 def test_names_without_a_role(name):
@@ -64,5 +94,9 @@ def test_explicit_role_through_diagnose(one):
 
 
 def test_lower_is_better():
-    assert lower_is_better("eval/loss") and lower_is_better("val/perplexity") and lower_is_better("eval_wer")
+    assert (
+        lower_is_better("eval/loss")
+        and lower_is_better("val/perplexity")
+        and lower_is_better("eval_wer")
+    )
     assert not lower_is_better("eval/accuracy") and not lower_is_better("eval/reward")

@@ -28,7 +28,12 @@ def test_inf_found_without_logged_and_counted(one):
 
 
 def test_steps_not_logged_are_not_nan(many):
-    ds = many({("a", "loss"): (np.arange(0, 100, 2), np.ones(50)), ("a", "eval/loss"): (np.arange(0, 100, 10), np.ones(10))})
+    ds = many(
+        {
+            ("a", "loss"): (np.arange(0, 100, 2), np.ones(50)),
+            ("a", "eval/loss"): (np.arange(0, 100, 10), np.ones(10)),
+        }
+    )
     assert np.isnan(ds["value"].values).any()
     assert rlx.diagnose(ds).query("kind == 'non-finite values'").empty
 

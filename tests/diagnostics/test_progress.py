@@ -56,8 +56,12 @@ def test_best_checkpoint_follows_the_smoothed_peak_not_one_lucky_eval(one):
 def test_best_checkpoint_of_a_loss_is_its_minimum(one):
     steps = np.arange(0, 200, 10)
     loss = 2.0 - 1.5 * np.exp(-0.5 * ((steps - 120) / 30) ** 2)
-    (row,) = rows(rlx.diagnose(one("eval/loss", noisy(loss, 0.01), steps)), "best checkpoint").itertuples()
-    assert 110 <= row.first_step <= 130 and row.details["lower_is_better"] and "lowest" in row.message
+    (row,) = rows(
+        rlx.diagnose(one("eval/loss", noisy(loss, 0.01), steps)), "best checkpoint"
+    ).itertuples()
+    assert (
+        110 <= row.first_step <= 130 and row.details["lower_is_better"] and "lowest" in row.message
+    )
 
 
 def test_training_reward_gets_no_best_checkpoint(one):
@@ -73,7 +77,10 @@ def test_decline_from_the_start(one):
 def test_short_noisy_eval_rarely_declines(one):
     steps = np.arange(0, 320, 20)
     fired = sum(
-        not rows(rlx.diagnose(one("eval/accuracy", noisy(np.full(16, 0.3), 0.02, seed), steps)), "decline").empty
+        not rows(
+            rlx.diagnose(one("eval/accuracy", noisy(np.full(16, 0.3), 0.02, seed), steps)),
+            "decline",
+        ).empty
         for seed in range(40)
     )
     assert fired <= 2

@@ -12,7 +12,10 @@ from rlexplore.diagnostics.rules import resolve_rules
 def test_defaults_and_dict_of_changes():
     assert resolve_rules(None) == Rules()
     rules = resolve_rules({"entropy_collapse_ratio": 0.25})
-    assert rules.entropy_collapse_ratio == 0.25 and rules.length_collapse_ratio == Rules().length_collapse_ratio
+    assert (
+        rules.entropy_collapse_ratio == 0.25
+        and rules.length_collapse_ratio == Rules().length_collapse_ratio
+    )
     assert resolve_rules(rules) is rules
 
 
@@ -23,7 +26,10 @@ def test_every_rule_is_documented():
 
 
 def test_unknown_rule_names_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown rules \['entropy_ratio'\]; expected some of .*entropy_collapse_ratio"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown rules \['entropy_ratio'\]; expected some of .*entropy_collapse_ratio",
+    ):
         rlx.diagnose(rlx.demo("dashboard"), rules={"entropy_ratio": 0.2})
 
 

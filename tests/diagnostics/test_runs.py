@@ -31,7 +31,11 @@ def test_a_seed_that_drifts_away_is_found(many):
     series["grpo_seed3", "reward"] = (STEPS, noisy(drift, 0.02, 3))
     (row,) = rows(rlx.diagnose(many(series))).itertuples()
     assert row.run == "grpo_seed3" and row.details["group"] == "grpo"
-    assert 250 <= row.first_step <= 300 and row.last_step == 499 and row.value == pytest.approx(0.4, abs=0.05)
+    assert (
+        250 <= row.first_step <= 300
+        and row.last_step == 499
+        and row.value == pytest.approx(0.4, abs=0.05)
+    )
 
 
 def test_runs_of_different_groups_are_not_compared(many):
@@ -42,7 +46,10 @@ def test_runs_of_different_groups_are_not_compared(many):
 def test_group_by_a_run_coordinate_or_a_pattern():
     n = 3
     ds = from_columns(
-        ["x1", "x2", "y1"] * n, ["m"] * 3 * n, np.repeat(np.arange(n), 3), np.ones(3 * n),
+        ["x1", "x2", "y1"] * n,
+        ["m"] * 3 * n,
+        np.repeat(np.arange(n), 3),
+        np.ones(3 * n),
         run_coords={"x1": {"hp.algo": "x"}, "x2": {"hp.algo": "x"}, "y1": {"hp.algo": "y"}},
     )
     assert run_groups(ds, Rules(group_by="hp.algo")) == {"x": ("x1", "x2")}

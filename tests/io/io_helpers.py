@@ -31,10 +31,16 @@ def tensor_scalar_summary(tag: str, value: float, dtype: str = "DT_FLOAT", first
     elif dtype == "DT_DOUBLE":
         tensor = TensorProto(dtype="DT_DOUBLE", double_val=[value], tensor_shape=TensorShapeProto())
     else:  # tensor_content, as TF writes it
-        tensor = TensorProto(dtype="DT_FLOAT", tensor_content=np.float32(value).tobytes(),
-                             tensor_shape=TensorShapeProto())
-    meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars")) \
-        if first else None
+        tensor = TensorProto(
+            dtype="DT_FLOAT",
+            tensor_content=np.float32(value).tobytes(),
+            tensor_shape=TensorShapeProto(),
+        )
+    meta = (
+        SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+        if first
+        else None
+    )
     val = Summary.Value(tag=tag, tensor=tensor)
     if meta is not None:
         val.metadata.CopyFrom(meta)

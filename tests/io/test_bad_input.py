@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 import rlexplore as rlx
 from rlexplore.io import assemble, tfrecord
-from rlexplore.io.base import FileEntry, Table
+from rlexplore.io.base import Table
 
-FUZZ = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def test_missing_path_and_unknown_format(tmp_path):
@@ -94,11 +95,19 @@ def long_tables(draw):
     runs = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n))
     metrics = draw(st.lists(st.sampled_from(["x", "y/z", "w"]), min_size=n, max_size=n))
     steps = draw(st.lists(st.integers(-3, 8), min_size=n, max_size=n))
-    values = draw(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                                     st.integers(-5, 5).map(float)), min_size=n, max_size=n))
+    values = draw(
+        st.lists(
+            st.one_of(
+                st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5).map(float)
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
     walls = draw(st.lists(st.floats(0, 1e9), min_size=n, max_size=n))
-    return pd.DataFrame({"run": runs, "metric": metrics, "step": steps, "value": values,
-                         "wall_time": walls})
+    return pd.DataFrame(
+        {"run": runs, "metric": metrics, "step": steps, "value": values, "wall_time": walls}
+    )
 
 
 @FUZZ
@@ -110,8 +119,15 @@ def test_builder_equals_from_columns(df):
     for run in pd.unique(df.run):
         part = df[df.run == run]
         metrics = list(pd.unique(part.metric))
-        t = Table(run, run, metrics, part.metric.map(metrics.index).to_numpy(),
-                  part.step.to_numpy(), part.value.to_numpy(), part.wall_time.to_numpy())
+        t = Table(
+            run,
+            run,
+            metrics,
+            part.metric.map(metrics.index).to_numpy(),
+            part.step.to_numpy(),
+            part.value.to_numpy(),
+            part.wall_time.to_numpy(),
+        )
         names.append(run)
         blocks.append(assemble.reduce_table(t, restarts=False))
     ds = assemble.assemble(names, blocks, {}, {})
@@ -131,6 +147,7 @@ def test_superseded_mask_rule():
 
 
 # ------------------------------------------------------------------ fuzzing every parser
+
 
 def _load_or_error(path):
     try:
@@ -189,7 +206,7 @@ TEXT_SAMPLES = {
     "v.log": "(main_task pid=1) step:1 - a:0.5 - b(1e-4):2\nstep:2 - a:1\n",
     "h.log": "{'loss': '0.5', 'epoch': '0.1'}\n{'loss': '0.4', 'epoch': '0.2'}\n",
     "trainer_state.json": '{"global_step": 2, "log_history": [{"loss": 1, "step": 1}, '
-                          '{"loss": 0.5, "eval_loss": 2, "step": 2}]}',
+    '{"loss": 0.5, "eval_loss": 2, "step": 2}]}',
 }
 
 
@@ -202,8 +219,9 @@ def test_text_samples_load(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", sorted(TEXT_SAMPLES))
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_fuzz_mutated_text_formats(tmp_path, name, data):
     text = bytearray(TEXT_SAMPLES[name].encode())

@@ -22,7 +22,9 @@ def log_tree(tmp_path_factory):
     from tensorboardX import SummaryWriter
 
     root = tmp_path_factory.mktemp("logs")
-    for k, name in enumerate(("sweep/lr1/seed0", "sweep/lr1/seed1", "sweep/lr2/seed0", "sweep/lr2/seed0/eval")):
+    for k, name in enumerate(
+        ("sweep/lr1/seed0", "sweep/lr1/seed1", "sweep/lr2/seed0", "sweep/lr2/seed0/eval")
+    ):
         with SummaryWriter(str(root / name)) as writer:
             for step in range(0, 60 + 10 * k):
                 writer.add_scalar("train/loss", 1.0 / (step + 1) + k, step)
@@ -39,9 +41,12 @@ def log_tree(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cl, distributed.Client(cl) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cl,
+        distributed.Client(cl) as client,
+    ):
         yield client
 
 
@@ -79,7 +84,9 @@ def test_without_a_client_the_default_dask_scheduler_runs_it(log_tree, monkeypat
     from rlexplore.io import distributed as mod
 
     monkeypatch.setattr(mod, "_default_client", lambda: None)
-    assert_same_runs(load_distributed(log_tree, format="tensorboard"), load(log_tree, format="tensorboard"))
+    assert_same_runs(
+        load_distributed(log_tree, format="tensorboard"), load(log_tree, format="tensorboard")
+    )
 
 
 def test_to_zarr_writes_on_the_workers_and_opens_lazily(log_tree, cluster, tmp_path):
@@ -120,12 +127,22 @@ def test_load_to_zarr_pass_load_options(log_tree, tmp_path):
 
 
 def test_concat_runs_fills_what_some_runs_lack():
-    a = from_columns(["a"] * 3, ["m"] * 3, [0, 1, 2], [1.0, np.nan, 2.0], run_coords={"a": {"hp.lr": 0.1}})
-    b = from_columns(["b"] * 2, ["n", "m"], [5, 6], [3.0, 4.0], [1.0, 2.0], run_coords={"b": {"hp.opt": "adam"}})
+    a = from_columns(
+        ["a"] * 3, ["m"] * 3, [0, 1, 2], [1.0, np.nan, 2.0], run_coords={"a": {"hp.lr": 0.1}}
+    )
+    b = from_columns(
+        ["b"] * 2, ["n", "m"], [5, 6], [3.0, 4.0], [1.0, 2.0], run_coords={"b": {"hp.opt": "adam"}}
+    )
     out = concat_runs([a, b])
     assert out[METRIC].values.tolist() == ["m", "n"]
     assert out[LOGGED].sel({RUN: "a", METRIC: "m"}).values.tolist()[:3] == [True, True, True]
-    assert out[LOGGED].sel({RUN: "b", METRIC: "n"}).values.tolist() == [False, False, False, True, False]
+    assert out[LOGGED].sel({RUN: "b", METRIC: "n"}).values.tolist() == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
     assert np.isnan(out["hp.lr"].values[1]) and out["hp.opt"].values.tolist() == ["", "adam"]
     assert np.isnan(out["wall_time"].sel({RUN: "a"}).values).all()
     assert rlx.get_report(out)["build"]["points"] == 5

@@ -7,36 +7,47 @@ import math
 
 import numpy as np
 import pytest
+from io_helpers import offline_wandb  # noqa: F401  (a fixture)
 
 import rlexplore as rlx
 from rlexplore.dataset import get_report
 
-from io_helpers import offline_wandb  # noqa: F401  (a fixture)
-
 
 def _vals(ds, run, metric):
     v = ds["value"].sel(run=run, metric=metric)
-    keep = ~np.isnan(v.values) | (ds["logged"].sel(run=run, metric=metric).values
-                                 if "logged" in ds else False)
+    keep = ~np.isnan(v.values) | (
+        ds["logged"].sel(run=run, metric=metric).values if "logged" in ds else False
+    )
     return dict(zip(ds.step.values[keep].tolist(), v.values[keep].tolist()))
 
 
 def _state(entries, **extra):
-    return {"global_step": max(e["step"] for e in entries), "log_history": entries,
-            "logging_steps": 1, **extra}
+    return {
+        "global_step": max(e["step"] for e in entries),
+        "log_history": entries,
+        "logging_steps": 1,
+        **extra,
+    }
 
 
 def test_trainer_state_names_and_newest_checkpoint(tmp_path):
     out = tmp_path / "grpo"
     for n in (1, 2):
-        hist = [{"loss": 1.0 / s, "reward": s, "epoch": s / 10, "step": s} for s in range(1, 2 * n + 1)]
+        hist = [
+            {"loss": 1.0 / s, "reward": s, "epoch": s / 10, "step": s} for s in range(1, 2 * n + 1)
+        ]
         hist.insert(2, {"eval_loss": 0.5, "eval_reward": 2.0, "epoch": 0.2, "step": 2})
         (out / f"checkpoint-{2 * n}").mkdir(parents=True)
         (out / f"checkpoint-{2 * n}" / "trainer_state.json").write_text(json.dumps(_state(hist)))
     ds = rlx.load(tmp_path)
     assert list(ds.run.values) == ["grpo"]
-    assert set(ds.metric.values) == {"train/loss", "train/reward", "train/epoch", "eval/loss",
-                                      "eval/reward"}
+    assert set(ds.metric.values) == {
+        "train/loss",
+        "train/reward",
+        "train/epoch",
+        "eval/loss",
+        "eval/reward",
+    }
     assert _vals(ds, "grpo", "train/reward") == {1: 1, 2: 2, 3: 3, 4: 4}
     assert _vals(ds, "grpo", "eval/loss") == {2: 0.5}
     assert ds["hp.logging_steps"].item() == 1
@@ -49,8 +60,14 @@ def test_trainer_state_names_and_newest_checkpoint(tmp_path):
 def test_hf_console_log_with_string_values(tmp_path):
     lines = ["***** Running training *****", "  Total optimization steps = 20"]
     for k in range(1, 5):
-        lines.append(f"\r 25%|##  | {5 * k}/20 [00:01<00:03]" + "\r{'loss': '" + f"{1 / k:.4g}"
-                     + "', 'learning_rate': '1e-05', 'epoch': '" + f"{0.25 * k:.4g}" + "'}")
+        lines.append(
+            f"\r 25%|##  | {5 * k}/20 [00:01<00:03]"
+            + "\r{'loss': '"
+            + f"{1 / k:.4g}"
+            + "', 'learning_rate': '1e-05', 'epoch': '"
+            + f"{0.25 * k:.4g}"
+            + "'}"
+        )
     lines.append("{'eval_loss': '0.75', 'epoch': '1'}")
     lines.append("{'train_runtime': '12.5', 'train_loss': '0.5', 'epoch': '1'}")
     f = tmp_path / "train.log"
@@ -99,7 +116,8 @@ def test_wandb_panel_csv(tmp_path):
     f.write_text(
         '"Step","run-a - val/reward@1","run-a - val/reward@1__MIN","run-a - val/reward@1__MAX",'
         '"run.b - val/reward@1"\n'
-        '"0","0.5","0.4","0.6",""\n"5","0.7","0.6","0.8","0.1"\n"10","","","","NaN"\n')
+        '"0","0.5","0.4","0.6",""\n"5","0.7","0.6","0.8","0.1"\n"10","","","","NaN"\n'
+    )
     ds = rlx.load(f)
     assert list(ds.run.values) == ["run-a", "run.b"]
     assert _vals(ds, "run-a", "val/reward@1__MAX") == {0: 0.6, 5: 0.8}
@@ -110,8 +128,10 @@ def test_wandb_panel_csv(tmp_path):
 
 def test_wandb_csv_with_time_axis_uses_step_columns(tmp_path):
     f = tmp_path / "budget.csv"
-    f.write_text('"Relative Time (Process)","r - acc","r - _step"\n"1.5","0.1","3"\n'
-                 '"2.5","0.2","7"\n"3.5","",""\n')
+    f.write_text(
+        '"Relative Time (Process)","r - acc","r - _step"\n"1.5","0.1","3"\n'
+        '"2.5","0.2","7"\n"3.5","",""\n'
+    )
     ds = rlx.load(f)
     assert _vals(ds, "r", "acc") == {3: 0.1, 7: 0.2}
     assert _vals(ds, "r", "Relative Time (Process)") == {3: 1.5, 7: 2.5}
@@ -119,8 +139,12 @@ def test_wandb_csv_with_time_axis_uses_step_columns(tmp_path):
 
 def test_wandb_offline_run(offline_wandb):
     wandb = pytest.importorskip("wandb")
-    run = wandb.init(project="p", name="my-run", config={"lr": 0.01, "model": {"size": 7}},
-                     dir=str(offline_wandb))
+    run = wandb.init(
+        project="p",
+        name="my-run",
+        config={"lr": 0.01, "model": {"size": 7}},
+        dir=str(offline_wandb),
+    )
     for s in range(6):
         run.log({"loss": 1.0 / (s + 1), "nested": {"kl": s * 0.1}}, step=s)
     run.finish()
@@ -137,12 +161,14 @@ def test_wandb_offline_run(offline_wandb):
 def test_jsonl_step_keys_nesting_and_verl_shape(tmp_path):
     (tmp_path / "a.jsonl").write_text(
         '{"step": 1, "data": {"actor/kl": 0.1, "critic": {"score": 2}}}\n'
-        '{"step": 2, "data": {"actor/kl": 0.2, "critic": {"score": 3}}}\n')
+        '{"step": 2, "data": {"actor/kl": 0.2, "critic": {"score": 3}}}\n'
+    )
     (tmp_path / "b.jsonl").write_text(
         '{"_step": 0, "_timestamp": 1700000000.5, "loss": 1, "img": {"_type": "image-file"}}\n'
         '{"_step": 1, "_timestamp": 1700000001.5, "loss": NaN, "note": "hi"}\n'
-        'not json\n'
-        '{"_step": 2, "loss": "0.25", "x": null}\n')
+        "not json\n"
+        '{"_step": 2, "loss": "0.25", "x": null}\n'
+    )
     with pytest.warns(rlx.RLExploreWarning, match="malformed"):
         ds = rlx.load(tmp_path)
     assert _vals(ds, "a", "critic/score") == {1: 2, 2: 3}
@@ -155,7 +181,9 @@ def test_jsonl_step_keys_nesting_and_verl_shape(tmp_path):
 
 
 def test_csv_long_and_wide(tmp_path):
-    (tmp_path / "long.csv").write_text("run,metric,step,value\nx,loss,0,1\nx,loss,1,0.5\ny,loss,0,2\n")
+    (tmp_path / "long.csv").write_text(
+        "run,metric,step,value\nx,loss,0,1\nx,loss,1,0.5\ny,loss,0,2\n"
+    )
     (tmp_path / "wide.csv").write_text("step,loss,acc\n0,1,\n1,0.5,0.9\n")
     ds = rlx.load(tmp_path)
     assert set(ds.run.values) == {"x", "y", "wide"}
@@ -170,7 +198,8 @@ def test_verl_console_log(tmp_path):
         "INFO some vllm warning\n"
         "\x1b[2m\x1b[36m(main_task pid=1)\x1b[0m step:0 - critic/lr(1e-4):0.100 - actor/kl:0.001\n"
         "(main_task pid=1) step:1 - critic/lr(1e-4):0.200 - actor/kl:np.float64(0.5) - "
-        "val/score:0.3\n")
+        "val/score:0.3\n"
+    )
     ds = rlx.load(f)
     run = ds.run.values[0]
     assert _vals(ds, run, "critic/lr(1e-4)") == {0: 0.1, 1: 0.2}

@@ -1,5 +1,6 @@
 """The real public logs in ../shared/data/real (skipped when absent): each loads, and the
-same run stored in two formats loads to equal values (the pairs of SOURCES.md)."""
+same run stored in two formats loads to equal values (the pairs of SOURCES.md).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +27,17 @@ def test_everything_loads(real_data):
         ds = rlx.load(real_data)
     rlx.validate(ds)
     formats = set(ds["format"].values.tolist())
-    assert formats >= {"tensorboard", "trainer_state", "hf_console", "mlflow", "wandb_csv",
-                       "wandb_offline", "jsonl", "json", "verl_console"}
+    assert formats >= {
+        "tensorboard",
+        "trainer_state",
+        "hf_console",
+        "mlflow",
+        "wandb_csv",
+        "wandb_offline",
+        "jsonl",
+        "json",
+        "verl_console",
+    }
     assert len(set(ds.run.values)) == ds.sizes["run"]
     # no bogus run for the hparams-only sub-directory
     assert not any("1719642696.8209522" in r for r in ds.run.values)
@@ -35,9 +45,13 @@ def test_everything_loads(real_data):
 
 def test_nan_grad_norm_is_kept(real_data):
     ds = rlx.load(real_data / "cas-nlp-wordle-grpo/lara", restarts="split")
-    run = next(r for r in ds.run.values if "#" in r and np.isnan(
-        ds["value"].sel(run=r, metric="train/grad_norm", step=50).item())
-        and bool(ds["logged"].sel(run=r, metric="train/grad_norm", step=50)))
+    run = next(
+        r
+        for r in ds.run.values
+        if "#" in r
+        and np.isnan(ds["value"].sel(run=r, metric="train/grad_norm", step=50).item())
+        and bool(ds["logged"].sel(run=r, metric="train/grad_norm", step=50))
+    )
     assert run
 
 
@@ -54,7 +68,9 @@ def test_pair_chaos_trainer_state_and_console(real_data):
 
 
 def test_pair_cas_stage2_tensorboard_and_trainer_state(real_data):
-    base = real_data / "cas-nlp-wordle-grpo/expert_guy/post_training_project/threestage/stage2_output"
+    base = (
+        real_data / "cas-nlp-wordle-grpo/expert_guy/post_training_project/threestage/stage2_output"
+    )
     ts = rlx.load(base / "checkpoint-160/trainer_state.json")
     tb = rlx.load(base / "logs/events.out.tfevents.1766306229.Mac.13809.0")
     common = sorted(set(ts.metric.values) & set(tb.metric.values))
@@ -62,8 +78,9 @@ def test_pair_cas_stage2_tensorboard_and_trainer_state(real_data):
     for m in common:
         a, b = _series(ts, m), _series(tb, m)
         assert sorted(a) == sorted(b), m
-        np.testing.assert_allclose([b[s] for s in a], [np.float32(a[s]) for s in a],
-                                   rtol=1e-6, err_msg=m)
+        np.testing.assert_allclose(
+            [b[s] for s in a], [np.float32(a[s]) for s in a], rtol=1e-6, err_msg=m
+        )
     assert len(_series(ts, "train/reward")) == 160 and len(_series(ts, "eval/reward")) == 8
 
 
@@ -108,7 +125,9 @@ def test_wandb_csv_joins_files_by_run_name(real_data):
     d = real_data / "deep-grpo-wandb-csv/recipe/DEEP_GRPO/paper_draw/data/training_dynamics"
     ds = rlx.load(d)
     assert ds.sizes["run"] == 2
-    assert {"actor/main_chain/entropy", "val-core/GSM8K/reward/mean@1__MIN"} <= set(ds.metric.values)
+    assert {"actor/main_chain/entropy", "val-core/GSM8K/reward/mean@1__MIN"} <= set(
+        ds.metric.values
+    )
 
 
 def test_mlflow_child_runs(real_data):

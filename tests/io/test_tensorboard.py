@@ -8,13 +8,11 @@ import time
 
 import numpy as np
 import pytest
+from io_helpers import _tensor_scalar_fixture, _write_tb_fixture  # noqa: F401  (fixtures)
 
 import rlexplore as rlx
 from rlexplore.dataset import get_report
 from rlexplore.io import tfrecord
-
-from io_helpers import _tensor_scalar_fixture, _write_tb_fixture  # noqa: F401  (fixtures)
-
 
 
 def _vals(ds, run, metric):
@@ -24,7 +22,9 @@ def _vals(ds, run, metric):
 
 
 def test_simple_values_and_wall_times(tmp_path, write_tb):
-    write_tb(tmp_path / "a", {"loss": [(0, 1.0), (1, 0.5), (2, 0.25)], "lr": [(0, 1e-3), (2, 2e-3)]})
+    write_tb(
+        tmp_path / "a", {"loss": [(0, 1.0), (1, 0.5), (2, 0.25)], "lr": [(0, 1e-3), (2, 2e-3)]}
+    )
     ds = rlx.load(tmp_path)
     rlx.validate(ds)
     assert list(ds.run.values) == ["a"]
@@ -65,7 +65,9 @@ def test_tensors_without_scalar_plugin_and_histograms_are_counted(tmp_path):
 
 
 def test_nan_and_inf_are_kept(tmp_path, write_tb):
-    write_tb(tmp_path / "r", {"g": [(0, 1.0), (1, float("nan")), (2, float("inf")), (3, -math.inf)]})
+    write_tb(
+        tmp_path / "r", {"g": [(0, 1.0), (1, float("nan")), (2, float("inf")), (3, -math.inf)]}
+    )
     ds = rlx.load(tmp_path)
     v = ds["value"].sel(run="r", metric="g").values
     assert v[0] == 1.0 and math.isnan(v[1]) and v[2] == math.inf and v[3] == -math.inf
@@ -197,7 +199,10 @@ def test_c_and_python_parsers_agree_on_writer_files(tmp_path, tensor_scalar):
 
 
 def test_pure_python_load_equals_c_load(tmp_path, write_tb):
-    write_tb(tmp_path / "r", {"x": [(s, s / 7) for s in range(40)], "y": [(s, -s) for s in range(0, 40, 3)]})
+    write_tb(
+        tmp_path / "r",
+        {"x": [(s, s / 7) for s in range(40)], "y": [(s, -s) for s in range(0, 40, 3)]},
+    )
     a = rlx.load(tmp_path)
     b = rlx.load(tmp_path, _pure_python=True)
     assert a.identical(b)

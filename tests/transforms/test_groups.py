@@ -15,9 +15,19 @@ def seeds():
     for method in ("grpo", "ppo"):
         for seed in range(3):
             for step in range(5):
-                rows.append((f"{method}-seed{seed}", "reward", step, seed + step + (10 if method == "ppo" else 0)))
+                rows.append(
+                    (
+                        f"{method}-seed{seed}",
+                        "reward",
+                        step,
+                        seed + step + (10 if method == "ppo" else 0),
+                    )
+                )
     run, metric, step, value = zip(*rows)
-    coords = {r: hparam_coords({"algo": r.split("-")[0], "lr": 1e-6 if "grpo" in r else 3e-6}) for r in set(run)}
+    coords = {
+        r: hparam_coords({"algo": r.split("-")[0], "lr": 1e-6 if "grpo" in r else 3e-6})
+        for r in set(run)
+    }
     return from_columns(run, metric, step, value, run_coords=coords)
 
 
@@ -121,7 +131,8 @@ def test_aggregate_on_smoothed_data_matches_numpy_mean():
     expect = smooth["value"].mean("run")
     np.testing.assert_allclose(g["center"].sel(group="all").values, expect.values)
     np.testing.assert_allclose(
-        (g["upper"] - g["center"]).sel(group="all").values, smooth["value"].std("run", ddof=1).values
+        (g["upper"] - g["center"]).sel(group="all").values,
+        smooth["value"].std("run", ddof=1).values,
     )
 
 
@@ -135,7 +146,10 @@ def test_real_seeds_grouped_by_name(real_data):
         warnings.simplefilter("ignore", rlx.RLExploreWarning)
         ds = load(real_data / "nips-grpo-dynamics")
     found = groups(ds, pattern=r"_seed\d+$")
-    assert len(found["gates_1_2/logs/gate1_adq"]) == 4 and len(found["gates_1_2/logs/gate2_rho3.00"]) == 3
+    assert (
+        len(found["gates_1_2/logs/gate1_adq"]) == 4
+        and len(found["gates_1_2/logs/gate2_rho3.00"]) == 3
+    )
     stats = aggregate(ds, pattern=r"_seed\d+$", band="minmax")
     members = list(found["gates_1_2/logs/gate1_adq"])
     values = ds["value"].sel(run=members).values

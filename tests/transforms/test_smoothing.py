@@ -43,7 +43,9 @@ def reference_window(xs, weights_for):
 
 def test_ema_hand_computed():
     # w = 0.5: last = 0.5, 0.5*0.5+0.5*2 = 1.25 -> /0.75 = 1.6667; NaN passes; then 2.4286
-    assert ema([1.0, 2.0, np.nan, 3.0], 0.5) == pytest.approx([1.0, 5 / 3, np.nan, 17 / 7], nan_ok=True)
+    assert ema([1.0, 2.0, np.nan, 3.0], 0.5) == pytest.approx(
+        [1.0, 5 / 3, np.nan, 17 / 7], nan_ok=True
+    )
 
 
 def test_ema_first_finite_point_unchanged():
@@ -69,8 +71,11 @@ def test_ema_weight_bounds(bad):
 
 @settings(max_examples=80, deadline=None)
 @given(
-    arrays(np.float64, st.integers(1, 300), elements=st.one_of(
-        st.floats(-1e6, 1e6), st.just(np.nan), st.just(np.inf))),
+    arrays(
+        np.float64,
+        st.integers(1, 300),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.just(np.inf)),
+    ),
     st.sampled_from([0.0, 0.1, 0.6, 0.9, 0.99, 0.999]),
 )
 def test_ema_matches_tensorboard_loop(xs, w):
@@ -84,14 +89,16 @@ def test_ema_long_series_crosses_blocks():
     xs = rng.normal(size=5000).cumsum()
     xs[rng.integers(0, 5000, 300)] = np.nan
     for w in (0.6, 0.95):
-        np.testing.assert_allclose(ema(xs, w), tensorboard_ema(xs.tolist(), w), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(
+            ema(xs, w), tensorboard_ema(xs.tolist(), w), rtol=1e-9, atol=1e-9
+        )
 
 
 def test_vectorized_over_runs_and_metrics_and_padding_invariant():
     rng = np.random.default_rng(0)
     a = rng.normal(size=50)
     grid = np.full((2, 3, 100), np.nan)
-    grid[0, 1, ::2] = a                    # a run that logged every other step
+    grid[0, 1, ::2] = a  # a run that logged every other step
     grid[1, 2, :50] = rng.normal(size=50)
     for method in ("ema", "gaussian", "running_mean"):
         out = smooth(grid, method, weight=0.8)
@@ -105,7 +112,9 @@ def test_gaussian_matches_reference_loop():
     xs[[5, 17, 40]] = np.nan
     sigma = 2.5
     half = math.ceil(4 * sigma)
-    expected = reference_window(xs.tolist(), lambda d: math.exp(-0.5 * (d / sigma) ** 2) if abs(d) <= half else 0.0)
+    expected = reference_window(
+        xs.tolist(), lambda d: math.exp(-0.5 * (d / sigma) ** 2) if abs(d) <= half else 0.0
+    )
     np.testing.assert_allclose(gaussian(xs, sigma), expected, rtol=1e-12)
 
 
@@ -143,7 +152,9 @@ def test_gaussian_sigma_bounds():
 def test_smooth_dispatch_and_unknown_method():
     x = np.arange(10.0)
     np.testing.assert_array_equal(smooth(x, "ema", weight=0.3), ema(x, 0.3))
-    np.testing.assert_array_equal(smooth(x, "gaussian", weight=0.6), gaussian(x, window_for_weight(0.6)))
+    np.testing.assert_array_equal(
+        smooth(x, "gaussian", weight=0.6), gaussian(x, window_for_weight(0.6))
+    )
     with pytest.raises(ValueError, match="unknown smoothing method 'lowess'"):
         smooth(x, "lowess")
 

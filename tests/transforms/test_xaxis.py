@@ -18,7 +18,9 @@ def tokens_runs(decreasing=False):
             if step % 2 == 0:
                 tokens = rate * step if not (decreasing and run == "b" and step == 6) else 0.0
                 rows.append((run, "tokens", step, tokens, start + 100 * step))
-    return rlx.from_dataframe(pd.DataFrame(rows, columns=["run", "metric", "step", "value", "wall_time"]))
+    return rlx.from_dataframe(
+        pd.DataFrame(rows, columns=["run", "metric", "step", "value", "wall_time"])
+    )
 
 
 def test_step_and_times():
@@ -39,7 +41,9 @@ def test_relative_time_starts_at_each_runs_first_logged_time():
 def test_metric_axis_interpolates_between_logged_points_only():
     ds = tokens_runs()
     x = x_values(ds, "tokens").values
-    np.testing.assert_array_equal(x[0], 10.0 * np.arange(9))  # 10 tokens per step, odd steps interpolated
+    np.testing.assert_array_equal(
+        x[0], 10.0 * np.arange(9)
+    )  # 10 tokens per step, odd steps interpolated
     exact = x_values(ds, "tokens", interpolate=False).values
     assert np.isnan(exact[0, 1]) and exact[0, 2] == 20.0
     ds2 = ds.isel(step=slice(1, None))  # tokens now start at step 2: nothing before the first value
@@ -48,7 +52,9 @@ def test_metric_axis_interpolates_between_logged_points_only():
 
 def test_non_monotone_metric_is_refused_with_where():
     ds = tokens_runs(decreasing=True)
-    with pytest.raises(rlx.RLExploreError, match=r"in run 'b' it goes from 80 at step 4 to 0 at step 6"):
+    with pytest.raises(
+        rlx.RLExploreError, match=r"in run 'b' it goes from 80 at step 4 to 0 at step 6"
+    ):
         x_values(ds, "tokens")
     assert "tokens" not in x_choices(ds)
 
@@ -61,7 +67,9 @@ def test_choices_offer_monotone_metrics_and_times():
         x_values(no_time, "wall_time")
     with pytest.raises(rlx.RLExploreError, match=r"expected one of \['step'"):
         x_values(no_time, "epoch")
-    assert axis_label("relative_time") == "time since start (s)" and axis_label("tokens") == "tokens"
+    assert (
+        axis_label("relative_time") == "time since start (s)" and axis_label("tokens") == "tokens"
+    )
 
 
 def test_x_range_maps_back_to_steps():

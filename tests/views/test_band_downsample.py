@@ -18,8 +18,11 @@ def seeds() -> xr.Dataset:
     values[1, 0, 12_345] = 30.0  # one seed spikes once: the band's upper edge must show it
     return xr.Dataset(
         {"value": (("run", "metric", "step"), values)},
-        coords={"run": np.array([f"grpo-seed{i}" for i in range(3)], dtype=object),
-                "metric": np.array(["loss"], dtype=object), "step": np.arange(STEPS, dtype=np.int64)},
+        coords={
+            "run": np.array([f"grpo-seed{i}" for i in range(3)], dtype=object),
+            "metric": np.array(["loss"], dtype=object),
+            "step": np.arange(STEPS, dtype=np.int64),
+        },
     )
 
 

@@ -22,7 +22,12 @@ def test_plain_store_on_steps_matches_the_dataset():
     store = ViewStore(ds)
     x, y = store.raw("qwen2.5-7b-grpo-lr3e-6", "eval/math-eval/accuracy/mean")
     assert x.tolist() == list(range(0, 31, 2))
-    np.testing.assert_array_equal(y, ds.value.sel(run="qwen2.5-7b-grpo-lr3e-6", metric="eval/math-eval/accuracy/mean").dropna("step"))
+    np.testing.assert_array_equal(
+        y,
+        ds.value.sel(run="qwen2.5-7b-grpo-lr3e-6", metric="eval/math-eval/accuracy/mean").dropna(
+            "step"
+        ),
+    )
     assert store.band("qwen2.5-7b-grpo-lr3e-6", "actor/kl_loss", "ema", 0.6) is None
 
 
@@ -33,7 +38,12 @@ def test_relative_time_axis_moves_points_and_range():
     assert x[0] == 0.0 and np.all(np.diff(x) > 0)
     assert store.extent[1] == pytest.approx(np.nanmax(ds.wall_time - ds.wall_time.min("step")))
     summary = store.summary(("GRPO",), ("actor/kl_loss",), (0.0, 3600.0))
-    assert summary.loc[("GRPO", "actor/kl_loss"), "last"] == ds.value.sel(run="GRPO", metric="actor/kl_loss").values[int(x.searchsorted(3600.0, "right")) - 1]
+    assert (
+        summary.loc[("GRPO", "actor/kl_loss"), "last"]
+        == ds.value.sel(run="GRPO", metric="actor/kl_loss").values[
+            int(x.searchsorted(3600.0, "right")) - 1
+        ]
+    )
 
 
 def test_groups_are_the_runs_of_the_store_with_bands():
@@ -41,7 +51,9 @@ def test_groups_are_the_runs_of_the_store_with_bands():
     store = ViewStore(ds, group_pattern=r"-seed\d", band="minmax")
     assert store.runs == ("GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight")
     assert store.members["GRPO"] == ("GRPO-seed0", "GRPO-seed1", "GRPO-seed2")
-    stats = aggregate(ds, pattern=r"-seed\d", band="minmax").sel(group="GRPO", metric="actor/entropy")
+    stats = aggregate(ds, pattern=r"-seed\d", band="minmax").sel(
+        group="GRPO", metric="actor/entropy"
+    )
     _, center = store.raw("GRPO", "actor/entropy")
     np.testing.assert_allclose(center, stats["center"].values)
     x, lower, upper = store.band("GRPO", "actor/entropy", "ema", 0.0)

@@ -16,8 +16,12 @@ TITLE = "<b onmouseover=alert(3)>title</b>"
 
 def hostile_explorer():
     steps = np.arange(20)
-    ds = from_columns([HOSTILE_RUN] * 20 + ["ok & <fine>"] * 20, [HOSTILE_METRIC] * 40,
-                      np.concatenate([steps, steps]), np.linspace(0, 1, 40))
+    ds = from_columns(
+        [HOSTILE_RUN] * 20 + ["ok & <fine>"] * 20,
+        [HOSTILE_METRIC] * 40,
+        np.concatenate([steps, steps]),
+        np.linspace(0, 1, 40),
+    )
     ex = rlx.Explorer(ds, [HOSTILE_METRIC, (HOSTILE_METRIC, HOSTILE_METRIC)], title=TITLE)
     ex.state.hover_step = 3
     ex.state.step_range = (2, 9)

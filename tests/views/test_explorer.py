@@ -37,7 +37,9 @@ def test_public_names(methods_ds):
 def test_every_panel_draws_a_raw_and_a_smoothed_line_per_run(methods, methods_ds):
     assert [p.metrics for p in methods.panels] == [(m,) for m in methods_ds.rlx.metrics]
     for p in methods.panels:
-        assert isinstance(p.figure, bq.Figure) and isinstance(p.brush, bq.interacts.BrushIntervalSelector)
+        assert isinstance(p.figure, bq.Figure) and isinstance(
+            p.brush, bq.interacts.BrushIntervalSelector
+        )
         lines = p.drawn().groupby(["run", "kind"]).step
         assert set(lines.groups) == {(r, k) for r in RUNS for k in ("raw", "smoothed")}
         width = p.plot_width(methods._panel_view(p).width_px)
@@ -65,7 +67,9 @@ def test_steps_are_sent_as_float64(methods):
 
 
 def test_constructor_errors_name_what_is_valid(methods_ds):
-    with pytest.raises(ValueError, match=r"unknown metric\(s\) \['loss'\]; valid metrics: 'critic/score/mean'"):
+    with pytest.raises(
+        ValueError, match=r"unknown metric\(s\) \['loss'\]; valid metrics: 'critic/score/mean'"
+    ):
         Explorer(methods_ds, ["loss"])
     with pytest.raises(ValueError, match="unknown run"):
         Explorer(methods_ds, runs=["PPO"])
@@ -80,15 +84,20 @@ def test_constructor_errors_name_what_is_valid(methods_ds):
 # -- smoothing -------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["ema", "gaussian", "running_mean"])
 @pytest.mark.parametrize("weight", [0.0, 0.6, 0.95])
-def test_smoothed_lines_are_the_transform_of_the_raw_data_at_the_drawn_steps(methods, methods_ds, method, weight):
+def test_smoothed_lines_are_the_transform_of_the_raw_data_at_the_drawn_steps(
+    methods, methods_ds, method, weight
+):
     methods.state.smoothing_method = method
     methods.state.smoothing = weight
     for p in methods.panels:
         drawn = p.drawn()
         for (run, metric, kind), rows in drawn.groupby(["run", "metric", "kind"]):
             steps = rows.step.values
-            expected = (raw_values(methods_ds, run, metric, steps) if kind == "raw"
-                        else smoothed_values(methods_ds, run, metric, steps, method, weight))
+            expected = (
+                raw_values(methods_ds, run, metric, steps)
+                if kind == "raw"
+                else smoothed_values(methods_ds, run, metric, steps, method, weight)
+            )
             np.testing.assert_allclose(rows.value.values, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -115,11 +124,19 @@ def test_slider_and_trait_follow_each_other(methods):
 
 
 def test_a_smoothing_change_resends_only_smoothed_lines(methods):
-    changed, kinds = [], {id(m): kind for p in methods.panels for m, (_, _, kind) in
-                          ((m, p._meta[id(m)]) for m in p.figure.marks)}
+    changed, kinds = (
+        [],
+        {
+            id(m): kind
+            for p in methods.panels
+            for m, (_, _, kind) in ((m, p._meta[id(m)]) for m in p.figure.marks)
+        },
+    )
     for p in methods.panels:
         for mark in p.figure.marks:
-            mark.observe(lambda ch: changed.append((kinds[id(ch["owner"])], ch["name"])), ["x", "y"])
+            mark.observe(
+                lambda ch: changed.append((kinds[id(ch["owner"])], ch["name"])), ["x", "y"]
+            )
     methods.state.smoothing = 0.9
     assert changed and {kind for kind, _ in changed} == {"smoothed"}
 
@@ -171,7 +188,10 @@ def test_the_run_filter_hides_runs_and_their_controls(methods):
     assert methods.controls.legend_entries["GRPO"].layout.display == "none"
     assert methods.controls.checkboxes["GRPO"].layout.display == "none"
     methods.controls.run_filter.set_state({"value": "(re"})  # mid-typing: not a regex yet
-    assert methods.state.run_filter == "^re" and "regular expression" in methods.controls.filter_error.value
+    assert (
+        methods.state.run_filter == "^re"
+        and "regular expression" in methods.controls.filter_error.value
+    )
     methods.state.run_filter = ""
     assert shown(methods) == [set(RUNS)] * 4 and methods.controls.run_filter.value == ""
 
@@ -191,7 +211,9 @@ def test_a_run_shown_again_gets_the_smoothing_set_while_it_was_hidden(methods, m
     methods.state.smoothing = 0.97
     methods.state.toggle_run("GRPO")
     rows = methods.panels[0].drawn().query("run == 'GRPO' and kind == 'smoothed'")
-    expected = smoothed_values(methods_ds, "GRPO", "critic/score/mean", rows.step.values, "ema", 0.97)
+    expected = smoothed_values(
+        methods_ds, "GRPO", "critic/score/mean", rows.step.values, "ema", 0.97
+    )
     np.testing.assert_allclose(rows.value.values, expected)
 
 
@@ -207,7 +229,9 @@ def test_raw_lines_are_faint_under_the_smoothed_ones(methods):
     marks = methods.panels[0].figure.marks
     kinds = [methods.panels[0]._meta[id(m)][2] for m in marks]
     assert kinds == ["raw"] * 3 + ["smoothed"] * 3  # smoothed drawn last, on top
-    assert all(m.opacities == [0.25] for m in marks[:3]) and all(m.stroke_width == 2.0 for m in marks[3:])
+    assert all(m.opacities == [0.25] for m in marks[:3]) and all(
+        m.stroke_width == 2.0 for m in marks[3:]
+    )
 
 
 # -- step range and brushing ---------------------------------------------------------------
@@ -232,11 +256,18 @@ def test_a_brush_on_any_panel_sets_the_range_on_release(methods, browser):
     assert all(p.drawn().step.between(1500, 2500).all() for p in methods.panels)
     assert methods.panels[2].brush.selected is None  # cleared, so the zoom cannot feed back
     summary = methods.summary()
-    assert summary.index.names == ["run", "metric"] and list(summary.columns) == ["last", "min", "max", "mean"]
+    assert summary.index.names == ["run", "metric"] and list(summary.columns) == [
+        "last",
+        "min",
+        "max",
+        "mean",
+    ]
     window = methods._store.raw("GRPO", "actor/entropy")
     sel = (window[0] >= 1500) & (window[0] <= 2500)
-    np.testing.assert_allclose(summary.loc[("GRPO", "actor/entropy")].values,
-                               [window[1][sel][-1], window[1][sel].min(), window[1][sel].max(), window[1][sel].mean()])
+    np.testing.assert_allclose(
+        summary.loc[("GRPO", "actor/entropy")].values,
+        [window[1][sel][-1], window[1][sel].min(), window[1][sel].max(), window[1][sel].mean()],
+    )
 
 
 def test_a_brush_never_zooms_the_scale_it_brushes_on(methods):
@@ -322,10 +353,18 @@ def test_the_y_range_follows_the_shown_runs_and_steps(methods, methods_ds):
     p = methods.panel("actor/entropy")
     methods.state.visible_runs = ["GRPO"]
     values = methods_ds.value.sel(run="GRPO", metric="actor/entropy").values
-    values = np.concatenate([values, smoothed_values(methods_ds, "GRPO", "actor/entropy", methods_ds.step.values,
-                                                     "ema", 0.6)])
+    values = np.concatenate(
+        [
+            values,
+            smoothed_values(
+                methods_ds, "GRPO", "actor/entropy", methods_ds.step.values, "ema", 0.6
+            ),
+        ]
+    )
     pad = (values.max() - values.min()) * 0.05
-    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx((values.min() - pad, values.max() + pad))
+    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx(
+        (values.min() - pad, values.max() + pad)
+    )
 
 
 def test_pin_and_expand_from_the_toolbar(methods):
@@ -334,7 +373,10 @@ def test_pin_and_expand_from_the_toolbar(methods):
     assert methods.state.pinned == ("response_length/mean",)
     assert methods._grid.widget.children[0].children[0] is p.widget  # first
     p.toolbar.expand.set_state({"value": True})
-    assert methods.state.expanded == ("response_length/mean",) and p.widget.layout.grid_column == "1 / -1"
+    assert (
+        methods.state.expanded == ("response_length/mean",)
+        and p.widget.layout.grid_column == "1 / -1"
+    )
     methods.state.expanded = ()
     assert p.widget.layout.grid_column is None and p.toolbar.expand.value is False
 
@@ -396,14 +438,23 @@ def test_a_dual_axis_panel_has_two_coloured_axes_and_says_which_line_is_which(le
     assert (left.label, right.label) == ("response_length/mean", "eval/reproduced_rate")
     assert left.scale is not right.scale
     colors = {p._meta[id(m)][1]: m.colors[0] for m in p.figure.marks}
-    assert left.color == colors["response_length/mean"] and right.color == colors["eval/reproduced_rate"]
+    assert (
+        left.color == colors["response_length/mean"]
+        and right.color == colors["eval/reproduced_rate"]
+    )
     assert left.color != right.color
-    markers = {p._meta[id(m)][1]: m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"}
+    markers = {
+        p._meta[id(m)][1]: m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"
+    }
     assert markers == {"response_length/mean": "square", "eval/reproduced_rate": "circle"}
     assert "left axis" in p.axis_key.value and "right axis" in p.axis_key.value
     drawn = p.drawn().groupby(["metric", "kind"]).size().to_dict()
-    assert drawn == {("response_length/mean", "raw"): 101, ("response_length/mean", "smoothed"): 101,
-                     ("eval/reproduced_rate", "raw"): 51, ("eval/reproduced_rate", "smoothed"): 51}
+    assert drawn == {
+        ("response_length/mean", "raw"): 101,
+        ("response_length/mean", "smoothed"): 101,
+        ("eval/reproduced_rate", "raw"): 51,
+        ("eval/reproduced_rate", "smoothed"): 51,
+    }
 
 
 def test_a_dual_axis_panel_with_several_runs_keeps_run_colours(methods_ds):
@@ -414,7 +465,9 @@ def test_a_dual_axis_panel_with_several_runs_keeps_run_colours(methods_ds):
         by_run.setdefault(p._meta[id(m)][0], set()).add(m.colors[0])
     assert all(len(c) == 1 for c in by_run.values()) and len(by_run) == 3
     assert p._y_axes[0].color is None
-    assert {m.line_style for m in p.figure.marks if p._meta[id(m)][1] == "response_length/mean"} == {"dashed"}
+    assert {
+        m.line_style for m in p.figure.marks if p._meta[id(m)][1] == "response_length/mean"
+    } == {"dashed"}
 
 
 # -- hover --------------------------------------------------------------------------------------
@@ -440,7 +493,9 @@ def test_the_inspect_tool_moves_the_hover_step(methods):
     assert methods.state.hover_step == 2000.4
     assert "step 2000" in methods.panels[3].readout.value
     methods.tool = "zoom"
-    assert methods.state.hover_step is None and all(q.figure.interaction is q.brush for q in methods.panels)
+    assert methods.state.hover_step is None and all(
+        q.figure.interaction is q.brush for q in methods.panels
+    )
     with pytest.raises(ValueError, match="tool"):
         methods.tool = "lasso"
 
@@ -455,7 +510,9 @@ def test_hover_readout_uses_the_nearest_logged_point_of_sparse_metrics(dashboard
 def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
     grid = methods._grid.widget.children[0]
     assert grid.layout.grid_template_columns == "repeat(4, minmax(0, 1fr))"
-    assert [f"rlx-panel-{i}" in p.widget._dom_classes for i, p in enumerate(methods.panels)] == [True] * 4
+    assert [f"rlx-panel-{i}" in p.widget._dom_classes for i, p in enumerate(methods.panels)] == [
+        True
+    ] * 4
 
 
 def test_sections_group_panels_by_prefix_and_fold(dashboard):
@@ -463,7 +520,10 @@ def test_sections_group_panels_by_prefix_and_fold(dashboard):
     names = [s.children[0].description for s in ex._grid.widget.children]
     assert names == ["\u25be eval", "\u25be actor"]
     actor = ex._grid.section("actor")
-    assert [w for w in actor.grid.children] == [ex.panel("actor/entropy_loss").widget, ex.panel("actor/kl_loss").widget]
+    assert [w for w in actor.grid.children] == [
+        ex.panel("actor/entropy_loss").widget,
+        ex.panel("actor/kl_loss").widget,
+    ]
     press(actor.header)
     assert actor.grid.layout.display == "none" and actor.header.description.startswith("\u25b8")
     ex.state.pinned = ["actor/kl_loss"]
@@ -484,7 +544,10 @@ def test_changing_metrics_rebuilds_only_the_panels_that_changed(methods):
     drawn = methods.panels[1].drawn().groupby(["run", "metric", "kind"]).size()
     assert methods.panels[1].dual and len(drawn) == 3 * 2 * 2 and (drawn > 0).all()
     assert list(methods.summary().index.get_level_values("metric").unique()) == [
-        "actor/entropy", "actor/kl_loss", "critic/score/mean"]
+        "actor/entropy",
+        "actor/kl_loss",
+        "critic/score/mean",
+    ]
 
 
 def test_title_and_themes(methods_ds):
@@ -493,7 +556,10 @@ def test_title_and_themes(methods_ds):
     assert title.value == "<h3>sync_interval = 20</h3>"
     assert "rlx-theme-dark" in ex.widget._dom_classes
     ex.theme = "light"
-    assert "rlx-theme-light" in ex.widget._dom_classes and "rlx-theme-dark" not in ex.widget._dom_classes
+    assert (
+        "rlx-theme-light" in ex.widget._dom_classes
+        and "rlx-theme-dark" not in ex.widget._dom_classes
+    )
     assert ".rlx-theme-dark" in ex.widget.children[0].value  # the stylesheet
 
 
@@ -507,7 +573,7 @@ def test_the_status_widget_and_state_file_follow_every_change(methods_ds, tmp_pa
     ex.state.step_range = (5, 50)
     text = status.value.replace("&quot;", '"').replace("&amp;", "&")
     assert text.startswith("STATE ")
-    published = json.loads(text[len("STATE "):])
+    published = json.loads(text[len("STATE ") :])
     assert published == json.loads(path.read_text())
     assert published["smoothing"] == 0.42 and published["step_range"] == [5.0, 50.0]
     assert published["x_domain"] == [5.0, 50.0] and published["visible_runs"] == list(RUNS)

@@ -61,13 +61,17 @@ def test_groups_as_bands_with_a_legend_and_summary_per_group():
     panel = ex.panel("actor/entropy")
     bands = [m for m in panel.figure.marks if m.fill == "between"]
     assert len(bands) == 3
-    np.testing.assert_allclose(bands[0].y[1] - bands[0].y[0], 0.02, atol=1e-9)  # seed offsets 0..0.02
+    np.testing.assert_allclose(
+        bands[0].y[1] - bands[0].y[0], 0.02, atol=1e-9
+    )  # seed offsets 0..0.02
     summary = ex.summary()
     assert summary.index.get_level_values("run").unique().tolist() == list(ex.state.runs)
     ex.state.toggle_run("GRPO")
     assert len([m for m in panel.figure.marks if m.fill == "between"]) == 2
     ex.state.group_pattern = ""  # back to single runs
-    assert len(ex.state.runs) == 9 and not [m for m in ex.panel("actor/entropy").figure.marks if m.fill == "between"]
+    assert len(ex.state.runs) == 9 and not [
+        m for m in ex.panel("actor/entropy").figure.marks if m.fill == "between"
+    ]
     ex.state.group_by = "hp.algorithm"
     assert len(ex.state.runs) == 3
     ex.close()
@@ -80,7 +84,10 @@ def test_new_data_keeps_choices_and_adds_runs_and_metrics(methods_ds):
     brush(ex, 200, 800)
     ex.set_data(methods_ds)
     assert ex.state.runs == tuple(methods_ds.run.values)
-    assert ex.state.visible_runs == ("GRPO", "RED-Weight")  # the new run shows, the hidden one stays hidden
+    assert ex.state.visible_runs == (
+        "GRPO",
+        "RED-Weight",
+    )  # the new run shows, the hidden one stays hidden
     assert ex.state.step_range == (200.0, 800.0) and ex.state.smoothing == 0.9
     assert ex.panel("actor/kl_loss").drawn()["step"].max() <= 800
     ex.state.step_range = None
@@ -94,7 +101,12 @@ def test_follow_a_log_directory(tmp_path):
     ex = rlx.Explorer.follow(tmp_path, interval=3600)
     assert ex.state.following and ex._extras.watch.running
     with open(path, "a") as out:
-        out.write("".join(json.dumps({"step": s, "loss": 1 / (s + 1), "acc": s / 10}) + "\n" for s in range(5, 9)))
+        out.write(
+            "".join(
+                json.dumps({"step": s, "loss": 1 / (s + 1), "acc": s / 10}) + "\n"
+                for s in range(5, 9)
+            )
+        )
     assert ex._extras.watch.step()  # one poll, as the timer would do it
     assert ex.state.available_metrics == ("loss", "acc") and ex.panels[-1].metrics == ("acc",)
     xr.testing.assert_identical(ex._ds, load(tmp_path))
@@ -111,7 +123,9 @@ def test_export_of_the_view(methods):
     methods.state.metrics = ("actor/kl_loss",)
     methods.state.step_range = (10, 19)
     frame = pd.read_csv(io.BytesIO(methods.export("CSV")))
-    assert frame["run"].unique().tolist() == ["GRPO"] and frame["step"].tolist() == list(range(10, 20))
+    assert frame["run"].unique().tolist() == ["GRPO"] and frame["step"].tolist() == list(
+        range(10, 20)
+    )
     assert "smoothed" in frame.columns
     pytest.importorskip("h5netcdf")
     back = xr.open_dataset(io.BytesIO(methods.export("netCDF")), engine="h5netcdf")
@@ -122,7 +136,9 @@ def test_export_of_the_view(methods):
 
 def test_to_matplotlib_of_grouped_view_on_time():
     pytest.importorskip("matplotlib")
-    ex = rlx.Explorer(seeds(), ["actor/entropy"], group_by="hp.algorithm", x="relative_time", smoothing=0.8)
+    ex = rlx.Explorer(
+        seeds(), ["actor/entropy"], group_by="hp.algorithm", x="relative_time", smoothing=0.8
+    )
     fig = ex.to_matplotlib()
     ax = fig.axes[0]
     assert ax.get_title() == "actor/entropy" and ax.get_xlabel() == "time since start (s)"
@@ -213,5 +229,7 @@ def test_explorer_follows_a_real_writer_process_to_a_fresh_load(tmp_path):
     shown = pd.read_csv(io.BytesIO(ex.export("CSV")))  # every point the explorer holds in view
     expected = rlx.to_dataframe(fresh)
     assert len(shown) == len(expected) == 80
-    assert sorted(zip(shown.run, shown.metric, shown.step)) == sorted(zip(expected.run, expected.metric, expected.step))
+    assert sorted(zip(shown.run, shown.metric, shown.step)) == sorted(
+        zip(expected.run, expected.metric, expected.step)
+    )
     ex.close()

@@ -48,7 +48,10 @@ def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
     ex.state.toggle_run(REC)
     assert ex.findings.drawn().empty and ex.findings.shown().empty
     assert len(ex.findings.table.children) == 6  # the header only
-    assert all(not p.figure.marks or p.figure.marks[0] not in ex.findings._marks.values() for p in ex.panels)
+    assert all(
+        not p.figure.marks or p.figure.marks[0] not in ex.findings._marks.values()
+        for p in ex.panels
+    )
     ex.state.toggle_run(REC)
     assert len(ex.findings.drawn()) == 3
 
@@ -68,19 +71,28 @@ def test_clicking_a_finding_brushes_its_steps_in_every_panel(ex):
     ex.findings.buttons[i].click()
     lo, hi = ex.state.step_range
     width = row.last_step - row.first_step
-    assert lo == pytest.approx(row.first_step - 0.1 * width) and hi == 4000  # padded, inside the data
+    assert (
+        lo == pytest.approx(row.first_step - 0.1 * width) and hi == 4000
+    )  # padded, inside the data
     assert (ex.x_scale.min, ex.x_scale.max) == (lo, hi)
     assert ex.summary().index.get_level_values("run").nunique() == 3
 
 
 def test_single_step_finding_is_a_line_and_brushes_around_its_step():
-    ex = rlx.Explorer(rlx.demo("length"), [("response_length/mean", "eval/reproduced_rate")], findings=True)
+    ex = rlx.Explorer(
+        rlx.demo("length"), [("response_length/mean", "eval/reproduced_rate")], findings=True
+    )
     drawn = ex.findings.drawn()
     best = drawn[drawn.kind == "best checkpoint"].iloc[0]
-    assert best.panel == ("response_length/mean", "eval/reproduced_rate")  # a dual-axis panel shows both sides
+    assert best.panel == (
+        "response_length/mean",
+        "eval/reproduced_rate",
+    )  # a dual-axis panel shows both sides
     mark = ex.panels[0].figure.marks[0]
     assert mark.x.tolist() == [best.first_step] * 2 and mark.fill == "none"
-    ex.findings.select(int(ex.findings.findings.index[ex.findings.findings.kind == "best checkpoint"][0]))
+    ex.findings.select(
+        int(ex.findings.findings.index[ex.findings.findings.kind == "best checkpoint"][0])
+    )
     lo, hi = ex.state.step_range
     assert lo < best.first_step < hi and hi - lo < 50
     ex.close()
@@ -115,10 +127,16 @@ def test_names_are_escaped_in_the_table():
     evil = "<img src=x onerror=alert(1)>"
     values = np.linspace(1, 2, 20)
     values[5] = np.nan
-    ds = rlx.from_dataframe(pd.DataFrame({"run": evil, "metric": "grad<b>norm", "step": np.arange(20), "value": values}))
+    ds = rlx.from_dataframe(
+        pd.DataFrame({"run": evil, "metric": "grad<b>norm", "step": np.arange(20), "value": values})
+    )
     ex = rlx.Explorer(ds, findings=True)
     text = " ".join(getattr(w, "value", "") for w in ex.findings.table.children)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text and "grad&lt;b&gt;norm" in text
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt;" in text
+        and "<img" not in text
+        and "grad&lt;b&gt;norm" in text
+    )
     ex.close()
 
 
@@ -150,7 +168,12 @@ def _browser_fixtures():
 
 _fx = _browser_fixtures()
 artifacts, chromium_path, chromium_browser, app_page, serve_voila = (
-    _fx.artifacts, _fx.chromium_path, _fx.chromium_browser, _fx.app_page, _fx.serve_voila)
+    _fx.artifacts,
+    _fx.chromium_path,
+    _fx.chromium_browser,
+    _fx.app_page,
+    _fx.serve_voila,
+)
 
 FINDINGS_NOTEBOOK = """
 import rlexplore as rlx
@@ -167,26 +190,44 @@ def test_findings_in_a_real_browser(tmp_path, app_page, serve_voila, artifacts):
     from rlexplore.views.theme import run_color
 
     nb = new_notebook(cells=[new_code_cell(FINDINGS_NOTEBOOK)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, tmp_path / "findings.ipynb")
     page = app_page
     open_app(page, serve_voila(tmp_path / "findings.ipynb").url)
-    table = wait_until(page, lambda: "entropy collapse" in page.inner_text(".rlx-findings-table")
-                       and page.inner_text(".rlx-findings-table"), "the findings table")
+    table = wait_until(
+        page,
+        lambda: (
+            "entropy collapse" in page.inner_text(".rlx-findings-table")
+            and page.inner_text(".rlx-findings-table")
+        ),
+        "the findings table",
+    )
     assert REC in table and "reward hacking hint" in table and "length collapse" in table
     rec = run_color(rlx.demo("methods").rlx.runs.index(REC))
     # a band is a closed line filled faintly in its run's colour ("inside" fill)
     fills = page.eval_on_selector_all(
-        ".rlx-panel path.line", "ps => ps.filter(p => (p.getAttribute('d') || '').length > 2)"
-                                " .map(p => getComputedStyle(p).fill)")
-    assert sum(f.replace(" ", "") == _rgb(rec) for f in fills) == 3  # one band on each of three panels
+        ".rlx-panel path.line",
+        "ps => ps.filter(p => (p.getAttribute('d') || '').length > 2)"
+        " .map(p => getComputedStyle(p).fill)",
+    )
+    assert (
+        sum(f.replace(" ", "") == _rgb(rec) for f in fills) == 3
+    )  # one band on each of three panels
     page.screenshot(path=str(artifacts / "voila-findings.png"), full_page=True)
     page.locator(".rlx-findings").screenshot(path=str(artifacts / "voila-findings-table.png"))
     page.locator(".rlx-finding-brush").first.click()
-    state = wait_for_status(page, lambda s: s["step_range"] is not None, "the finding's steps to be brushed")
+    state = wait_for_status(
+        page, lambda s: s["step_range"] is not None, "the finding's steps to be brushed"
+    )
     assert 700 < state["step_range"][0] < 1200 and state["step_range"][1] == 4000
     page.locator(".rlx-findings-toggle").click()
-    wait_until(page, lambda: not page.is_visible(".rlx-findings-table"), "the toggle to hide the table")
+    wait_until(
+        page, lambda: not page.is_visible(".rlx-findings-table"), "the toggle to hide the table"
+    )
     page.screenshot(path=str(artifacts / "voila-findings-brushed.png"), full_page=True)
 
 

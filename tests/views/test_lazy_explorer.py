@@ -11,9 +11,9 @@ pytest.importorskip("zarr")
 pytest.importorskip("dask")
 
 import zarr.storage  # noqa: E402
+from zarr_helpers import RecordingStore  # noqa: E402
 
 import rlexplore as rlx  # noqa: E402
-from zarr_helpers import RecordingStore  # noqa: E402
 from rlexplore.lazy import is_lazy, open_zarr, to_zarr  # noqa: E402
 
 RUNS, METRICS, STEPS = 8, 6, 3000
@@ -27,9 +27,11 @@ def run(i: int) -> xr.Dataset:
         values[0, int(SPIKE[1][1:]), SPIKE[2]] = SPIKE[3]
     return xr.Dataset(
         {"value": (("run", "metric", "step"), values)},
-        coords={"run": np.array([f"run{i}"], dtype=object),
-                "metric": np.array([f"m{j}" for j in range(METRICS)], dtype=object),
-                "step": np.arange(STEPS, dtype=np.int64)},
+        coords={
+            "run": np.array([f"run{i}"], dtype=object),
+            "metric": np.array([f"m{j}" for j in range(METRICS)], dtype=object),
+            "step": np.arange(STEPS, dtype=np.int64),
+        },
     )
 
 
@@ -76,7 +78,9 @@ def test_a_single_step_spike_survives_downsampling_of_a_lazy_sweep(sweep):
     ex = rlx.Explorer(open_zarr(sweep), metrics=["m4"], runs=["run5"], smoothing=0.0)
     raw = ex.panel("m4").drawn().query("kind == 'raw'")
     assert len(raw) < STEPS  # downsampled ...
-    assert raw.value.max() == SPIKE[3] and raw.loc[raw.value.idxmax(), "step"] == SPIKE[2]  # ... spike kept
+    assert (
+        raw.value.max() == SPIKE[3] and raw.loc[raw.value.idxmax(), "step"] == SPIKE[2]
+    )  # ... spike kept
 
 
 def test_metric_x_axes_are_not_searched_in_lazy_data(sweep):

@@ -29,7 +29,10 @@ def test_metadata_frame_has_a_column_per_run_coordinate():
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("", ["grpo-lr1e-6", "grpo-lr1e-5", "grpo-lr1e-4", "ppo-lr1e-6", "ppo-lr1e-5", "<b>ppo</b>"]),
+        (
+            "",
+            ["grpo-lr1e-6", "grpo-lr1e-5", "grpo-lr1e-4", "ppo-lr1e-6", "ppo-lr1e-5", "<b>ppo</b>"],
+        ),
         ("hp.lr <= 1e-5", ["grpo-lr1e-6", "grpo-lr1e-5", "ppo-lr1e-6", "ppo-lr1e-5"]),
         ("hp.algo == ppo and hp.lr > 2e-6", ["ppo-lr1e-5"]),
         ("hp.algo != 'grpo', lr1e-6", ["ppo-lr1e-6"]),
@@ -57,14 +60,18 @@ def test_sort_puts_missing_last_and_colours_follow_metadata():
     by_algo = color_runs(meta, "hp.algo")
     assert by_algo["grpo-lr1e-6"] == by_algo["grpo-lr1e-4"] != by_algo["ppo-lr1e-6"]
     by_lr = color_runs(meta, "hp.lr")  # numbers: a ramp, in log for a span of decades
-    assert by_lr["grpo-lr1e-6"] == by_lr["ppo-lr1e-6"] != by_lr["grpo-lr1e-5"] != by_lr["grpo-lr1e-4"]
+    assert (
+        by_lr["grpo-lr1e-6"] == by_lr["ppo-lr1e-6"] != by_lr["grpo-lr1e-5"] != by_lr["grpo-lr1e-4"]
+    )
     assert by_lr["<b>ppo</b>"] == "#8C8C8C"
 
 
 def test_widget_traits_drive_rows_and_html_is_escaped():
     table = RunTable(sweep(), filter="hp.algo == ppo", sort_by="hp.lr", descending=True)
     assert table.rows == ("ppo-lr1e-5", "ppo-lr1e-6", "<b>ppo</b>")
-    texts = [c.value for c in table._grid.children if hasattr(c, "value") and isinstance(c.value, str)]
+    texts = [
+        c.value for c in table._grid.children if hasattr(c, "value") and isinstance(c.value, str)
+    ]
     assert any("&lt;b&gt;ppo&lt;/b&gt;" in t for t in texts)
     assert not any("<b>ppo</b>" in t for t in texts)
     table.filter = "hp.nope > 1"
@@ -104,4 +111,8 @@ def test_big_sweeps_draw_the_first_rows_and_say_so():
     assert len(table._grid.children) == 2 + 2 * 150
     assert "showing 150 of 200 runs" in table._status.value
     table.filter = "hp.seed == 3"
-    assert len(table.rows) == 29 and len(table._grid.children) == 2 + 2 * 29 and table._status.value == ""
+    assert (
+        len(table.rows) == 29
+        and len(table._grid.children) == 2 + 2 * 29
+        and table._status.value == ""
+    )

@@ -40,7 +40,11 @@ def test_methods_row_of_four_panels_with_one_legend_and_a_title():
     ex = run(METHODS)
     assert isinstance(ex, rlx.Explorer)
     assert [p.metrics[0] for p in ex.panels] == [
-        "critic/score/mean", "actor/kl_loss", "actor/entropy", "response_length/mean"]
+        "critic/score/mean",
+        "actor/kl_loss",
+        "actor/entropy",
+        "response_length/mean",
+    ]
     grid = ex._grid.widget.children
     assert len(grid) == 1 and len(grid[0].children) == 4  # one row, no sections
     assert "sync_interval = 20" in ex.widget.children[1].value
@@ -53,7 +57,10 @@ def test_methods_row_of_four_panels_with_one_legend_and_a_title():
 def test_dashboard_of_actor_and_eval_panels():
     ex = run(DASHBOARD)
     assert [p.metrics[0] for p in ex.panels] == [
-        "eval/math-eval/accuracy/mean", "actor/entropy_loss", "actor/kl_loss"]
+        "eval/math-eval/accuracy/mean",
+        "actor/entropy_loss",
+        "actor/kl_loss",
+    ]
     assert ex._grid.widget.children[0].layout.grid_template_columns == "repeat(3, minmax(0, 1fr))"
     assert all(p.toolbar.pin and p.toolbar.expand and p.toolbar.menu_toggle for p in ex.panels)
     assert len(ex.state.shown_runs) == 2
@@ -66,7 +73,10 @@ def test_dual_axis_with_markers():
     left, right = p._y_axes
     assert (left.label, right.label) == ("Token Length", "Reproduced Rate (%)")
     assert left.color != right.color and (left.side, right.side) == ("left", "right")
-    assert {m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"} == {"square", "circle"}
+    assert {m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"} == {
+        "square",
+        "circle",
+    }
 
 
 @pytest.mark.parametrize("snippet", [METHODS, DASHBOARD, DUAL_AXIS])

@@ -16,8 +16,14 @@ def test_series_hold_only_logged_finite_points():
 def test_smoothing_runs_over_the_logged_points_and_is_cached():
     ds = rlx.demo("dashboard")
     store = SeriesStore(ds)
-    steps, smoothed = store.smoothed("qwen2.5-7b-grpo-lr1e-6", "eval/math-eval/accuracy/mean", "ema", 0.6)
-    raw = ds.value.sel(run="qwen2.5-7b-grpo-lr1e-6", metric="eval/math-eval/accuracy/mean").dropna("step").values
+    steps, smoothed = store.smoothed(
+        "qwen2.5-7b-grpo-lr1e-6", "eval/math-eval/accuracy/mean", "ema", 0.6
+    )
+    raw = (
+        ds.value.sel(run="qwen2.5-7b-grpo-lr1e-6", metric="eval/math-eval/accuracy/mean")
+        .dropna("step")
+        .values
+    )
     np.testing.assert_allclose(smoothed, rlx.smooth(raw, "ema", weight=0.6))
     assert store._smooth_all("ema", 0.6) is store._smooth_all("ema", 0.6000000000001)
 
