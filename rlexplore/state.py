@@ -108,6 +108,10 @@ class ExplorerState(HasTraits):
     run_filter : str
         A regular expression, searched case-insensitively in run names (as
         TensorBoard's run filter); ``""`` matches every run.
+    metric_filter : str
+        A regular expression, searched case-insensitively in metric names (as
+        TensorBoard's tag filter): only panels with a matching metric are shown
+        (:attr:`shown_metrics`); ``""`` shows every panel.
     step_range : None or (float, float)
         ``None`` for all steps, else the ``(lo, hi)`` step window every panel shows.
     metrics : tuple of panel keys
@@ -135,6 +139,7 @@ class ExplorerState(HasTraits):
     smoothing_method = Unicode("ema")
     visible_runs = AnyTrait(())
     run_filter = Unicode("")
+    metric_filter = Unicode("")
     step_range = AnyTrait(None, allow_none=True)
     metrics = AnyTrait(())
     log_scale = AnyTrait(())
@@ -179,6 +184,14 @@ class ExplorerState(HasTraits):
             memo = (key, tuple(r for r in self.runs if r in visible and pattern.search(r)))
             self._shown_memo = memo
         return memo[1]
+
+    @property
+    def shown_metrics(self) -> tuple[PanelKey, ...]:
+        """The panels of :attr:`metrics` with a metric matching :attr:`metric_filter`, in order."""
+        if not self.metric_filter:
+            return self.metrics
+        pattern = re.compile(self.metric_filter, re.IGNORECASE)
+        return tuple(k for k in self.metrics if any(pattern.search(m) for m in panel_metrics(k)))
 
     def matches_filter(self, run: str) -> bool:
         """Whether `run` matches :attr:`run_filter`."""
@@ -236,13 +249,14 @@ class ExplorerState(HasTraits):
         chosen = set(names)
         return tuple(r for r in self.runs if r in chosen)
 
-    @validate("run_filter")
-    def _validate_run_filter(self, proposal):
+    @validate("run_filter", "metric_filter")
+    def _validate_filter(self, proposal):
         try:
             re.compile(proposal["value"], re.IGNORECASE)
         except re.error as exc:
             raise StateError(
-                f"run_filter is not a valid regular expression ({exc}): {proposal['value']!r}"
+                f"{proposal['trait'].name} is not a valid regular expression ({exc}):"
+                f" {proposal['value']!r}"
             ) from None
         return proposal["value"]
 

@@ -123,6 +123,17 @@ def test_an_invalid_run_filter_is_refused_and_the_old_one_kept(st):
     assert st.run_filter == "GR"
 
 
+def test_metric_filter_narrows_the_panels_and_empty_shows_all(st):
+    st.metrics = ["actor/kl_loss", ("critic/score/mean", "actor/entropy"), "response_length/mean"]
+    st.metric_filter = "^ACTOR/"
+    assert st.shown_metrics == ("actor/kl_loss", ("critic/score/mean", "actor/entropy"))
+    st.metric_filter = ""
+    assert st.shown_metrics == st.metrics
+    with pytest.raises(StateError, match="metric_filter is not a valid regular expression"):
+        st.metric_filter = "(actor"
+    assert st.metric_filter == ""
+
+
 @pytest.mark.parametrize(
     "given, stored", [(None, None), ((1, 2), (1.0, 2.0)), ([300, 100], (100.0, 300.0))]
 )
