@@ -188,10 +188,11 @@ class ExplorerState(HasTraits):
     @property
     def shown_metrics(self) -> tuple[PanelKey, ...]:
         """The panels of :attr:`metrics` with a metric matching :attr:`metric_filter`, in order."""
+        keys: tuple[PanelKey, ...] = self.metrics
         if not self.metric_filter:
-            return self.metrics
+            return keys
         pattern = re.compile(self.metric_filter, re.IGNORECASE)
-        return tuple(k for k in self.metrics if any(pattern.search(m) for m in panel_metrics(k)))
+        return tuple(k for k in keys if any(pattern.search(m) for m in panel_metrics(k)))
 
     def matches_filter(self, run: str) -> bool:
         """Whether `run` matches :attr:`run_filter`."""
