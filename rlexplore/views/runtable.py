@@ -28,14 +28,14 @@ from traitlets import Bool, Dict, Tuple, Unicode, observe, validate
 
 from ..dataset import RUN
 from ..errors import RLExploreError
-from .theme import PALETTE, run_color
+from .theme import MUTED, PALETTE, run_color
 
 _OPS = ("==", "!=", "<=", ">=", "<", ">", "~")
 _CLAUSE = re.compile(r"^\s*([^\s=!<>~]+)\s*(==|!=|<=|>=|<|>|~)\s*(.*?)\s*$")
 _SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
 # A short sequential ramp (viridis stops) for numeric columns; missing values are grey.
 _RAMP = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
-_MISSING_COLOR = "#8C8C8C"
+_MISSING_COLOR = MUTED
 NONE = ""
 # inline, since the table may be shown outside the explorer's stylesheet
 _SWATCH = "display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px;"

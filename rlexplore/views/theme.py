@@ -1,15 +1,27 @@
 """Colours, sizes and the stylesheet of the explorer (light, dark, or following JupyterLab).
 
-The run palette is Okabe and Ito's colour-blind-safe set, without its black and yellow
-(unreadable on a dark or a light background): each run takes the colour of its position
-in the dataset, so it keeps its colour whatever else is hidden.
+The run palette keeps 24 runs apart. It opens with Okabe and Ito's colour-blind-safe set,
+without its black and yellow (unreadable on a dark or a light background), then goes on
+with colours of colorcet's Glasbey palette, each picked (once, when this list was written)
+as the farthest in CIELAB from those before it among the colours of lightness 42 to 72 and
+chroma over 30, so each reads on white and on a dark background. Each run takes the colour
+of its position in the dataset, so it keeps its colour whatever else is hidden; a hidden
+run is struck through in the legend, never greyed with a palette colour. Past 24 runs the
+colours repeat.
 """
 
 from __future__ import annotations
 
 import re
 
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C8C8C")
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+GLASBEY_EXTENSION = (
+    "#BA03FD", "#03C600", "#DB05B1", "#1859FF", "#FD5269", "#706B01", "#995444", "#75BC4F",
+    "#4687FF", "#DA95FF", "#D60000", "#6B8752", "#F98E8A", "#876EB1", "#EB0077", "#AE6DFF",
+    "#4FB5AF", "#AA7031",
+)  # fmt: skip
+PALETTE = OKABE_ITO + GLASBEY_EXTENSION
+MUTED = "#8C8C8C"  # not a run's colour: rules, cursors, what has no run
 THEMES = ("auto", "light", "dark")
 RAW_OPACITY = 0.25
 PANEL_HEIGHT = "240px"
@@ -24,6 +36,17 @@ DUAL_MARGIN_RIGHT = 56
 def run_color(index: int) -> str:
     """The colour of the run at `index` in the dataset (cycling through :data:`PALETTE`)."""
     return PALETTE[index % len(PALETTE)]
+
+
+def run_colors(runs) -> dict[str, str]:
+    """Every run of `runs` (in dataset order) mapped to its colour.
+
+    Examples
+    --------
+    >>> run_colors(["a", "b"])
+    {'a': '#0072B2', 'b': '#D55E00'}
+    """
+    return {run: run_color(i) for i, run in enumerate(runs)}
 
 
 def partner_color(color: str) -> str:
@@ -94,6 +117,7 @@ STYLESHEET = (
     ".rlx-explorer .rlx-summary .rlx-name { text-align: left; }"
     ".rlx-explorer .rlx-swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px;"
     " border-radius: 2px; }"
+    ".rlx-explorer:not(.rlx-debug) .rlx-status { display: none; }"
     ".rlx-explorer .rlx-status { font-size: 9px; opacity: 0.45; white-space: nowrap; overflow: hidden;"
     " text-overflow: ellipsis; max-height: 1.4em; }"
     ".rlx-explorer .rlx-error { color: #D55E00; font-size: 12px; }"
