@@ -28,9 +28,13 @@ from ipywidgets import HTML, Button, GridBox, Layout, ToggleButton, VBox
 
 from ..diagnostics import SEVERITIES, diagnose
 from ..errors import RLExploreError
+from .theme import MUTED
 
 EDGE = {"critical": "solid", "warning": "dashed", "info": "dotted"}
-BAND_OPACITY = 0.12
+BAND_OPACITY = 0.45
+STRIP = (0.94, 1.0)  # where a finding's band lies, on the 0-1 y scale of the plot area
+LABEL_Y = 0.9  # the baseline of its label, just under the strip
+LABEL_PX = 10
 PAD = 0.1
 MAX_ROWS = 200  # the table lists the most severe; every finding stays drawn and in ``findings``
 _TRAITS = (
@@ -96,6 +100,7 @@ class FindingsView:
         self._ex = explorer
         self._y = bq.LinearScale(min=0.0, max=1.0)
         self._marks: dict[tuple[int, Any], bq.Lines] = {}
+        self._labels: dict[tuple[int, Any], bq.Label] = {}
         self.toggle = ToggleButton(value=True, tooltip="Show or hide what rlexplore.diagnose found")
         self.toggle.add_class("rlx-findings-toggle")
         self.table = GridBox(
@@ -128,9 +133,9 @@ class FindingsView:
         self.findings = findings.iloc[
             rank.sort_values(ascending=False, kind="stable").index
         ].reset_index(drop=True)
-        for mark in self._marks.values():
+        for mark in [*self._marks.values(), *self._labels.values()]:
             mark.close()
-        self._marks, self._memo, self._picked = {}, None, {}
+        self._marks, self._labels, self._memo, self._picked = {}, {}, None, {}
         self.toggle.description = f"Findings ({len(self.findings)})"
         self.buttons = [self._button(i) for i in range(len(self.findings))]
         self._cells = [self._cells_of(i) for i in range(len(self.findings))]
@@ -171,8 +176,8 @@ class FindingsView:
         self._ex.state.step_range = (start, end) if end > start else None
 
     # -- drawing -------------------------------------------------------------------
-    def overlays(self, panel: Any, shown_runs) -> list[bq.Lines]:
-        """The finding marks of `panel` for the runs shown (the panel draws them under its lines)."""
+    def overlays(self, panel: Any, shown_runs) -> list[bq.Mark]:
+        """The finding marks of `panel` for the shown runs: a band and a label each, under the lines."""
         if not (self.toggle.value and self.on_steps):
             return []
         key = (panel.key, tuple(shown_runs))
@@ -180,24 +185,30 @@ class FindingsView:
             f = self.findings
             self._picked[key] = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
         return [
-            self._recolored(self._mark(i, panel), self.findings.at[i, "run"])
+            self._recolored(mark, self.findings.at[i, "run"])
             for i in self._picked[key]
+            for mark in (self._mark(i, panel), self._label(i, panel))
         ]
 
-    def _recolored(self, mark: bq.Lines, run: str) -> bq.Lines:
+    def labels(self, panel: Any) -> list[str]:
+        """The kinds written on `panel` now, one per finding band drawn there."""
+        ours = {id(m) for m in self._labels.values()}
+        return [str(m.text[0]) for m in panel.figure.marks if id(m) in ours]
+
+    def _recolored(self, mark: bq.Mark, run: str) -> bq.Mark:
         """`mark` in its run's colour now (the run table can recolour runs)."""
-        color = self._ex.colors.get(run, "#8C8C8C")
+        color = self._ex.colors.get(run, MUTED)
         if list(mark.colors) != [color]:
             with mark.hold_sync():
                 mark.colors = [color]
-                if mark.fill != "none":
+                if getattr(mark, "fill", "none") != "none":
                     mark.fill_colors = [color]
         return mark
 
     def render(self) -> None:
         """Bring the panels' finding marks and the table in line with the state and toggle."""
         shown_runs = self._ex.state.shown_runs
-        ours = {id(m) for m in self._marks.values()}
+        ours = {id(m) for m in [*self._marks.values(), *self._labels.values()]}
         for p in self._ex.panels:
             p.overlays = lambda view, p=p: self.overlays(p, view.shown)
             _apply(p, self.overlays(p, shown_runs), ours)
@@ -217,9 +228,28 @@ class FindingsView:
             self._marks[key] = self._new_mark(self.findings.loc[i])
         return self._marks[key]
 
+    def _label(self, i: int, panel: Any) -> bq.Label:
+        key = (i, panel.key)
+        if key not in self._labels:
+            f = self.findings.loc[i]
+            self._labels[key] = bq.Label(
+                x=np.array([float(f.first_step)]),
+                y=np.array([LABEL_Y]),
+                text=[str(f.kind)],
+                colors=[self._ex.colors.get(f.run, MUTED)],
+                default_size=LABEL_PX,
+                font_weight="bold",
+                align="start",
+                x_offset=2,
+                enable_hover=False,
+                scales={"x": self._ex.x_scale, "y": self._y},
+            )
+        return self._labels[key]
+
     def _new_mark(self, f: pd.Series) -> bq.Lines:
-        color = self._ex.colors.get(f.run, "#8C8C8C")
+        color = self._ex.colors.get(f.run, MUTED)
         a, b = float(f.first_step), float(f.last_step)
+        lo, hi = STRIP
         style = dict(
             colors=[color],
             line_style=EDGE.get(str(f.severity), "solid"),
@@ -228,10 +258,12 @@ class FindingsView:
             labels=[f"{f.kind}: {f.run}"],
         )
         if a == b:
-            return bq.Lines(x=np.array([a, a]), y=np.array([0.0, 1.0]), stroke_width=2.0, **style)
+            return bq.Lines(
+                x=np.array([a, a]), y=np.array([lo - 0.04, hi]), stroke_width=2.0, **style
+            )
         return bq.Lines(
             x=np.array([a, a, b, b]),
-            y=np.array([0.0, 1.0, 1.0, 0.0]),
+            y=np.array([lo, hi, hi, lo]),
             fill="inside",
             fill_colors=[color],
             fill_opacities=[BAND_OPACITY],
@@ -257,7 +289,7 @@ class FindingsView:
 
     def _cells_of(self, i: int) -> tuple[HTML, ...]:
         f = self.findings.loc[i]
-        color = self._ex.colors.get(f.run, "#8C8C8C")
+        color = self._ex.colors.get(f.run, MUTED)
         severity = str(f.severity) if str(f.severity) in SEVERITIES else "info"
         return (
             HTML(f'<span class="rlx-badge rlx-finding-{severity}">{severity}</span>'),
@@ -284,7 +316,7 @@ class FindingsView:
 
     def close(self) -> None:
         """Close the marks and widgets."""
-        for mark in self._marks.values():
+        for mark in [*self._marks.values(), *self._labels.values()]:
             mark.close()
         self.widget.close()
 

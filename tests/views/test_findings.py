@@ -35,6 +35,19 @@ def test_findings_are_drawn_on_their_panels_under_the_lines(ex):
     assert set(panel.drawn().kind) == {"raw", "smoothed"}  # the data lines are unchanged
 
 
+def test_bands_lie_along_the_top_edge_and_are_labelled_with_their_kind(ex):
+    from rlexplore.views.findings import STRIP
+
+    panel = ex.panel("actor/entropy")
+    band, label = panel.figure.marks[:2]
+    assert min(band.y) >= STRIP[0] and max(band.y) <= STRIP[1]  # never over the lines
+    assert ex.findings.labels(panel) == ["entropy collapse"]
+    assert label.colors == [ex.colors[REC]] and label.x[0] == band.x[0]
+    assert label.y[0] < STRIP[0]  # under the strip, inside the plot
+    ex.state.visible_runs = [r for r in ex.state.runs if r != REC]
+    assert ex.findings.labels(ex.panel("actor/entropy")) == []
+
+
 def test_table_lists_every_finding_most_severe_first(ex):
     found = ex.findings.findings
     assert len(found) == len(rlx.diagnose(ex._ds)) == len(ex.findings.buttons)
