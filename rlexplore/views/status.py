@@ -1,7 +1,10 @@
 """The machine-readable status: ``STATE <json>`` in an HTML widget, and in ``$RLX_STATE_FILE``.
 
-Browser tests read it to assert on kernel-side state. The file is written atomically
-(a temporary file in the same folder, then :func:`os.replace`).
+Browser tests read it to assert on kernel-side state. It is a test hook, not something to
+read: the line is in the page (its text is there for the tests) but hidden unless the
+explorer is in debug mode (``debug=True``, or ``$RLX_DEBUG`` set to anything but ``""``
+or ``0``). The file is written atomically (a temporary file in the same folder, then
+:func:`os.replace`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ import tempfile
 from typing import Any
 
 STATE_FILE_ENV = "RLX_STATE_FILE"
+DEBUG_ENV = "RLX_DEBUG"
+DEBUG_CLASS = "rlx-debug"  # on the explorer's root: shows the status line
 PREFIX = "STATE "
+
+
+def debug_enabled(debug: bool | None = None) -> bool:
+    """`debug` if given, else whether ``$RLX_DEBUG`` is set to something other than ``""``/``0``."""
+    if debug is not None:
+        return bool(debug)
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def status_text(state: dict[str, Any]) -> str:
