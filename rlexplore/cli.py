@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theme", choices=("auto", "light", "dark"), default="auto",
+                   help="the explorer's theme at first (auto: as the page; switchable in the app's bar)")  # fmt: skip
     p.add_argument("--port", type=int, default=None,
                    help=f"port to serve on (default: {VOILA_PORT}, or {LAB_PORT} with --lab; 0 picks a free one)")  # fmt: skip
     p.add_argument(
@@ -130,7 +132,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.lab:
         return _lab(args)
-    return _voila(args, app.source_env(demo=args.name), what=f"the {args.name!r} demo")
+    return _voila(
+        args, app.source_env(demo=args.name, theme=args.theme), what=f"the {args.name!r} demo"
+    )
 
 
 def _view(args: argparse.Namespace) -> int:
@@ -142,7 +146,8 @@ def _view(args: argparse.Namespace) -> int:
             "--follow watches one log directory or file, every --interval SECONDS > 0"
         )
     follow = args.interval if args.follow else None
-    return _voila(args, app.source_env(paths=paths, follow=follow), what=", ".join(paths))
+    source = app.source_env(paths=paths, follow=follow, theme=args.theme)
+    return _voila(args, source, what=", ".join(paths))
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -229,9 +234,12 @@ def _voila(args: argparse.Namespace, source: dict[str, str], what: str) -> int:
 
     port = server.pick_port(args.host, VOILA_PORT if args.port is None else args.port)
     cmd = server.voila_command(
-        app.template(app.EXPLORER_NOTEBOOK), args.host, port, args.server_args
+        app.template(app.EXPLORER_NOTEBOOK),
+        args.host,
+        port,
+        [*app.voila_template_args(args.theme), *args.server_args],
     )
-    env = {**os.environ, **source}
+    env = {**app.voila_template_env(dict(os.environ)), **source}
     return server.serve(cmd, args.host, port, server.url_for(args.host, port), env=env, what=what)
 
 

@@ -1,8 +1,15 @@
 """The application layer: what ``rlexplore demo`` and ``rlexplore view`` serve.
 
 The CLI passes what to show to the Voila kernel through one environment variable,
-``RLX_APP_SOURCE`` (JSON: ``{"demo": "methods"}`` or ``{"paths": [...]}``); the packaged
-notebook ``explorer.ipynb`` calls :func:`app_explorer`, which reads it.
+``RLX_APP_SOURCE`` (JSON: ``{"demo": "methods"}`` or ``{"paths": [...]}``, with an optional
+``"theme"``); the packaged notebook ``explorer.ipynb`` calls :func:`app_explorer`, which
+reads it, and shows :func:`app_widget`: the explorer under the app's bar (a light / dark /
+auto switch).
+
+Voila serves the notebook with the packaged template ``rlexplore`` (Voila's ``lab``
+template without its Font Awesome stylesheets from a CDN: the explorer uses no icon font,
+and an offline page must not ask the network): :func:`voila_template_args` and
+:func:`voila_template_env` say where it is.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from ..errors import RLExploreError
 SOURCE_ENV = "RLX_APP_SOURCE"
 EXPLORER_NOTEBOOK = "explorer.ipynb"
 QUICKSTART_NOTEBOOK = "quickstart.ipynb"
+VOILA_TEMPLATE = "rlexplore"
+THEMES = ("auto", "light", "dark")  # rlexplore.views.theme.THEMES, without importing widgets
 
 
 def template(name: str) -> Path:
@@ -31,15 +40,45 @@ def template(name: str) -> Path:
 
 
 def source_env(
-    *, demo: str | None = None, paths: list[str] | None = None, follow: float | None = None
+    *,
+    demo: str | None = None,
+    paths: list[str] | None = None,
+    follow: float | None = None,
+    theme: str | None = None,
 ) -> dict[str, str]:
-    """The environment entry telling :func:`app_dataset` what to load (and, with `follow`, to watch)."""
+    """The environment entry telling :func:`app_dataset` what to load (and, with `follow`, to watch).
+
+    `theme`: ``"auto"``, ``"light"`` or ``"dark"``, the explorer's theme at first.
+    """
     source: dict[str, Any] = (
         {"demo": demo} if demo else {"paths": [str(Path(p).resolve()) for p in paths or []]}
     )
     if follow is not None:
         source["follow"] = float(follow)
+    if theme is not None:
+        source["theme"] = _check_theme(theme)
     return {SOURCE_ENV: json.dumps(source)}
+
+
+def _check_theme(theme: str) -> str:
+    if theme not in THEMES:
+        raise RLExploreError(f"unknown theme {theme!r}; expected one of {THEMES}")
+    return theme
+
+
+def voila_template_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: this process's) with the packaged Voila template on ``JUPYTER_PATH``."""
+    env = dict(os.environ if env is None else env)
+    ours = str(Path(str(resources.files(__name__).joinpath("jupyter"))))
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (ours, env.get("JUPYTER_PATH")) if p)
+    return env
+
+
+def voila_template_args(theme: str = "auto") -> list[str]:
+    """Voila options: the packaged template, and Voila's dark page for the dark theme."""
+    return [f"--template={VOILA_TEMPLATE}"] + (
+        ["--theme=dark"] if _check_theme(theme) == "dark" else []
+    )
 
 
 # Each demo opens as the reference chart it imitates (see rlexplore.demo).
@@ -86,6 +125,8 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
         if source is not None
         else json.loads(os.environ.get(SOURCE_ENV) or '{"demo": "methods"}')
     )
+    if source.get("theme"):
+        options.setdefault("theme", _check_theme(source["theme"]))
     if source.get("follow"):  # rlexplore view --follow: one log directory, polled
         path = (source.get("paths") or [""])[0]
         options.setdefault("title", f"{Path(path).name} (following)")
@@ -93,3 +134,13 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
     ds, title = app_dataset(source)
     options = {"title": title, **DEMO_VIEWS.get(source.get("demo") or "", {}), **options}
     return rlx.Explorer(ds, **options)
+
+
+def app_widget(explorer: Any):
+    """The app's page: a bar with the theme switch (``rlx-theme-switch``) over `explorer`.
+
+    The switch sets ``explorer.theme``; the page around the explorer follows its theme.
+    """
+    from .bar import AppBar
+
+    return AppBar(explorer).widget

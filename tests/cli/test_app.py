@@ -1,6 +1,7 @@
 """What ``rlexplore demo`` and ``view`` show: rlexplore.app builds the Explorer from $RLX_APP_SOURCE."""
 
 import json
+import sys
 
 import pytest
 
@@ -27,3 +28,42 @@ def test_paths_are_made_absolute_and_a_source_needs_something(tmp_path, monkeypa
     assert json.loads(source_env(paths=["logs"])[SOURCE_ENV]) == {"paths": [str(tmp_path / "logs")]}
     with pytest.raises(RLExploreError, match="neither a demo nor paths"):
         app_explorer({"paths": []})
+
+
+def test_the_theme_goes_from_the_command_to_the_explorer_and_the_bar_switches_it():
+    from rlexplore.app import THEMES, app_widget
+    from rlexplore.views.theme import THEMES as VIEW_THEMES
+
+    assert THEMES == VIEW_THEMES
+    source = json.loads(source_env(demo="methods", theme="dark")[SOURCE_ENV])
+    ex = app_explorer(source)
+    assert ex.theme == "dark" and "rlx-theme-dark" in ex.widget._dom_classes
+    page = app_widget(ex)
+    assert ex.widget in page.children and "rlx-app" in page._dom_classes
+    (switch,) = [w for bar in page.children for w in getattr(bar, "children", ()) if
+                 "rlx-theme-switch" in w._dom_classes]  # fmt: skip
+    assert switch.value == "dark"
+    switch.value = "light"
+    assert ex.theme == "light" and "rlx-theme-light" in ex.widget._dom_classes
+    with pytest.raises(RLExploreError, match="unknown theme"):
+        source_env(demo="methods", theme="sepia")
+
+
+def test_voila_is_served_with_the_template_that_asks_no_cdn():
+    from pathlib import Path
+
+    from rlexplore.app import VOILA_TEMPLATE, voila_template_args, voila_template_env
+
+    assert voila_template_args("auto") == [f"--template={VOILA_TEMPLATE}"]
+    assert voila_template_args("dark")[-1] == "--theme=dark"
+    first = voila_template_env({"JUPYTER_PATH": "/elsewhere"})["JUPYTER_PATH"].split(":")
+    assert first[1] == "/elsewhere"
+    folder = Path(first[0]) / "voila" / "templates" / VOILA_TEMPLATE
+    page = (folder / "index.html.j2").read_text()
+    assert json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
+    # the two stylesheet links of Voila's own lab template are the ones removed
+    lab = Path(sys.prefix) / "share/jupyter/voila/templates/lab/index.html.j2"
+    if not lab.is_file():
+        pytest.skip("voila is not installed in this environment")
+    cdn = [line.strip() for line in lab.read_text().splitlines() if "cdn.jsdelivr" in line]
+    assert len(cdn) == 2 and all(line in page for line in cdn)
