@@ -78,8 +78,8 @@ def _logged(ds: xr.Dataset) -> np.ndarray:
     return ~np.isnan(np.asarray(ds[VALUE].values, dtype=float))
 
 
-def _range(steps: np.ndarray, mask: np.ndarray) -> str:
-    hit = steps[mask]
+def _range(steps: np.ndarray, mask: np.ndarray | np.bool_) -> str:
+    hit = steps[np.asarray(mask, dtype=bool)]
     return f"{hit.min()}–{hit.max()}" if hit.size else "–"
 
 

@@ -323,10 +323,11 @@ def _labels_from_coord(ds: xr.Dataset, by: str) -> list[str]:
     if by not in ds.coords or ds[by].dims != (RUN,):
         options = sorted(str(k) for k, c in ds.coords.items() if c.dims == (RUN,) and k != RUN)
         raise RLExploreError(f"no run coordinate {by!r}; run coordinates: {options}")
-    return [_label(v) for v in ds[by].values]
+    return [group_label(v) for v in ds[by].values]
 
 
-def _label(value: Any) -> str:
+def group_label(value: Any) -> str:
+    """The label of a group whose run coordinate holds `value` (numbers as ``%g``; NaN, "" missing)."""
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return MISSING_LABEL

@@ -135,7 +135,9 @@ class FindingsView:
         ].reset_index(drop=True)
         for mark in [*self._marks.values(), *self._labels.values()]:
             mark.close()
-        self._marks, self._labels, self._memo, self._picked = {}, {}, None, {}
+        self._marks, self._labels = {}, {}
+        self._memo: tuple | None = None
+        self._picked: dict[tuple, pd.Index] = {}
         self.toggle.description = f"Findings ({len(self.findings)})"
         self.buttons = [self._button(i) for i in range(len(self.findings))]
         self._cells = [self._cells_of(i) for i in range(len(self.findings))]

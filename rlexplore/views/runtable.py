@@ -183,12 +183,14 @@ class RunTable(widgets.VBox):
 
     def groups(self) -> dict[str, tuple[str, ...]]:
         """``{label: runs}`` of ``group_by`` (one group per run when it is empty)."""
-        from ..transforms.groups import _label
+        from ..transforms.groups import group_label
 
         out: dict[str, list[str]] = {}
         for run in self._meta.index:
             label = (
-                run if self.group_by == NONE else _label(_column(self._meta, self.group_by)[run])
+                run
+                if self.group_by == NONE
+                else group_label(_column(self._meta, self.group_by)[run])
             )
             out.setdefault(label, []).append(str(run))
         return {k: tuple(v) for k, v in out.items()}
@@ -232,18 +234,20 @@ class RunTable(widgets.VBox):
         except RLExploreError as err:
             shown = list(self._meta.index)
             self.set_trait("error", str(err))
-        self.set_trait("rows", tuple(sort_runs(self._meta, shown, self.sort_by, self.descending)))
+        self.set_trait(
+            "rows", tuple(sort_runs(self._meta, list(shown), self.sort_by, self.descending))
+        )
         self.set_trait("colors", color_runs(self._meta, self.color_by))
-        shown = self.rows[:MAX_ROWS]
-        more = len(self.rows) - len(shown)
+        page = self.rows[:MAX_ROWS]
+        more = len(self.rows) - len(page)
         note = (
-            f"showing {len(shown)} of {len(self.rows)} runs: filter to see the others"
+            f"showing {len(page)} of {len(self.rows)} runs: filter to see the others"
             if more
             else ""
         )
         error = f"<span class='rlx-error'>{html.escape(self.error)}</span>" if self.error else ""
         self._status.value = " ".join(p for p in (error, html.escape(note)) if p)
-        children = tuple(self._head) + tuple(cell for run in shown for cell in self._row(run))
+        children = tuple(self._head) + tuple(cell for run in page for cell in self._row(run))
         if children != self._grid.children:
             self._grid.children = children
         self._sync_controls()
@@ -325,7 +329,8 @@ class RunTable(widgets.VBox):
             if box.value != getattr(self, name):
                 box.value = getattr(self, name)
 
-    _meta: pd.DataFrame | None = None
+    # set first thing in __init__; None before, when traitlets runs observers on defaults
+    _meta: pd.DataFrame = None
 
 
 def _column_widths(meta: pd.DataFrame, columns: list[str]) -> list[int]:
