@@ -42,7 +42,7 @@ def test_every_panel_draws_a_raw_and_a_smoothed_line_per_run(methods, methods_ds
         )
         lines = p.drawn().groupby(["run", "kind"]).step
         assert set(lines.groups) == {(r, k) for r in RUNS for k in ("raw", "smoothed")}
-        width = p.plot_width(methods._panel_view(p).width_px)
+        width = p.plot_width(methods.panel_view(p.key).width_px)
         assert (lines.size() <= 4 * width).all()  # pixel-bounded: at most 4 points per pixel column
         assert (lines.min() == 1).all() and (lines.max() == 4000).all()
 
@@ -57,7 +57,7 @@ def test_all_panels_share_one_x_scale(methods):
     for p in methods.panels:
         assert p.x_axis.scale is methods.x_scale
         assert all(m.scales["x"] is methods.x_scale for m in p.figure.marks)
-    assert len({id(p._y[0]["linear"]) for p in methods.panels}) == len(methods.panels)
+    assert len({id(p.y_scales[0]["linear"]) for p in methods.panels}) == len(methods.panels)
 
 
 def test_steps_are_sent_as_float64(methods):
@@ -241,7 +241,7 @@ def test_setting_step_range_zooms_every_panel_and_the_summary(methods):
     for p in methods.panels:
         steps = p.drawn().step
         assert steps.min() == 1000 and steps.max() == 2000
-    assert "steps 1000 to 2000" in methods._summary.value
+    assert "steps 1000 to 2000" in methods.summary_widget.value
     methods.state.step_range = None
     assert (methods.x_scale.min, methods.x_scale.max) == (1.0, 4000.0)
 
@@ -324,13 +324,13 @@ def test_log_scale_is_per_panel_and_follows_the_menu(methods):
     p = methods.panel("actor/kl_loss")
     p.toolbar.log_scale.set_state({"value": True})
     assert methods.state.log_scale == ("actor/kl_loss",)
-    assert isinstance(p._y_axes[0].scale, bq.LogScale)
+    assert isinstance(p.y_axes[0].scale, bq.LogScale)
     assert all(isinstance(m.scales["y"], bq.LogScale) for m in p.figure.marks)
     assert (p.drawn().value > 0).all()
     other = methods.panel("actor/entropy")
-    assert isinstance(other._y_axes[0].scale, bq.LinearScale)
+    assert isinstance(other.y_axes[0].scale, bq.LinearScale)
     methods.state.set_panel_option("log_scale", "actor/kl_loss", False)
-    assert isinstance(p._y_axes[0].scale, bq.LinearScale) and p.toolbar.log_scale.value is False
+    assert isinstance(p.y_axes[0].scale, bq.LinearScale) and p.toolbar.log_scale.value is False
 
 
 def test_ignore_outliers_sets_the_y_range_to_percentiles_and_keeps_the_points(methods, methods_ds):
@@ -338,14 +338,16 @@ def test_ignore_outliers_sets_the_y_range_to_percentiles_and_keeps_the_points(me
     methods.state.smoothing = 0.0
     methods.state.step_range = (500, 3000)
     drawn = p.drawn()
-    full = (p._y[0]["linear"].min, p._y[0]["linear"].max)
+    full = (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max)
     methods.state.set_panel_option("ignore_outliers", "actor/kl_loss")
     assert p.toolbar.ignore_outliers.value is True
     shown = methods_ds.value.sel(metric="actor/kl_loss", step=slice(500, 3000)).values.ravel()
     lo, hi = np.percentile(np.concatenate([shown, shown]), [5, 95])  # raw and (unsmoothed) smoothed
     pad = (hi - lo) * 0.05
-    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx((lo - pad, hi + pad))
-    assert full[0] < p._y[0]["linear"].min and p._y[0]["linear"].max < full[1]
+    assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
+        (lo - pad, hi + pad)
+    )
+    assert full[0] < p.y_scales[0]["linear"].min and p.y_scales[0]["linear"].max < full[1]
     pd.testing.assert_frame_equal(p.drawn(), drawn)  # the outliers are still drawn
 
 
@@ -362,7 +364,7 @@ def test_the_y_range_follows_the_shown_runs_and_steps(methods, methods_ds):
         ]
     )
     pad = (values.max() - values.min()) * 0.05
-    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx(
+    assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
         (values.min() - pad, values.max() + pad)
     )
 
@@ -371,7 +373,7 @@ def test_pin_and_expand_from_the_toolbar(methods):
     p = methods.panel("response_length/mean")
     p.toolbar.pin.set_state({"value": True})
     assert methods.state.pinned == ("response_length/mean",)
-    assert methods._grid.widget.children[0].children[0] is p.widget  # first
+    assert methods.grid.widget.children[0].children[0] is p.widget  # first
     p.toolbar.expand.set_state({"value": True})
     assert (
         methods.state.expanded == ("response_length/mean",)
@@ -383,9 +385,9 @@ def test_pin_and_expand_from_the_toolbar(methods):
 
 def test_an_expanded_panel_is_drawn_for_a_wider_line(methods):
     p = methods.panel("actor/entropy")
-    assert methods._panel_view(p).width_px == 300
+    assert methods.panel_view(p.key).width_px == 300
     methods.state.set_panel_option("expanded", "actor/entropy")
-    assert methods._panel_view(p).width_px == 1200
+    assert methods.panel_view(p.key).width_px == 1200
 
 
 def test_the_menu_opens_and_offers_a_csv_of_the_panel(methods):
@@ -433,7 +435,7 @@ def test_dense_metrics_have_no_markers_unless_asked(methods_ds, methods):
 def test_a_dual_axis_panel_has_two_coloured_axes_and_says_which_line_is_which(length):
     p = length.panels[0]
     assert p.metrics == ("response_length/mean", "eval/reproduced_rate") and p.dual
-    left, right = p._y_axes
+    left, right = p.y_axes
     assert (left.side, right.side) == ("left", "right")
     assert (left.label, right.label) == ("response_length/mean", "eval/reproduced_rate")
     assert left.scale is not right.scale
@@ -464,7 +466,7 @@ def test_a_dual_axis_panel_with_several_runs_keeps_run_colours(methods_ds):
     for m in p.figure.marks:
         by_run.setdefault(p._meta[id(m)][0], set()).add(m.colors[0])
     assert all(len(c) == 1 for c in by_run.values()) and len(by_run) == 3
-    assert p._y_axes[0].color is None
+    assert p.y_axes[0].color is None
     assert {
         m.line_style for m in p.figure.marks if p._meta[id(m)][1] == "response_length/mean"
     } == {"dashed"}
@@ -508,7 +510,7 @@ def test_hover_readout_uses_the_nearest_logged_point_of_sparse_metrics(dashboard
 
 # -- layout --------------------------------------------------------------------------------
 def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
-    grid = methods._grid.widget.children[0]
+    grid = methods.grid.widget.children[0]
     assert grid.layout.grid_template_columns == "repeat(4, minmax(0, 1fr))"
     assert [f"rlx-panel-{i}" in p.widget._dom_classes for i, p in enumerate(methods.panels)] == [
         True
@@ -517,9 +519,9 @@ def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
 
 def test_sections_group_panels_by_prefix_and_fold(dashboard):
     ex = Explorer(rlx.demo("dashboard"), sections=True)
-    names = [s.children[0].description for s in ex._grid.widget.children]
+    names = [s.children[0].description for s in ex.grid.widget.children]
     assert names == ["\u25be eval", "\u25be actor"]
-    actor = ex._grid.section("actor")
+    actor = ex.grid.section("actor")
     assert [w for w in actor.grid.children] == [
         ex.panel("actor/entropy_loss").widget,
         ex.panel("actor/kl_loss").widget,
@@ -527,14 +529,14 @@ def test_sections_group_panels_by_prefix_and_fold(dashboard):
     press(actor.header)
     assert actor.grid.layout.display == "none" and actor.header.description.startswith("\u25b8")
     ex.state.pinned = ["actor/kl_loss"]
-    assert ex._grid.widget.children[0] is ex._grid.section("", pinned=True).widget
-    assert ex._grid.section("", pinned=True).grid.children == (ex.panel("actor/kl_loss").widget,)
+    assert ex.grid.widget.children[0] is ex.grid.section("", pinned=True).widget
+    assert ex.grid.section("", pinned=True).grid.children == (ex.panel("actor/kl_loss").widget,)
 
 
 def test_sections_by_default_only_when_the_panels_fill_more_than_a_row(methods_ds):
-    assert Explorer(methods_ds, columns=4)._grid.widget.children[0].__class__.__name__ == "GridBox"
+    assert Explorer(methods_ds, columns=4).grid.widget.children[0].__class__.__name__ == "GridBox"
     ex = Explorer(methods_ds, columns=2)
-    assert "rlx-section" in ex._grid.widget.children[0]._dom_classes
+    assert "rlx-section" in ex.grid.widget.children[0]._dom_classes
 
 
 def test_changing_metrics_rebuilds_only_the_panels_that_changed(methods):

@@ -3,7 +3,7 @@
 import numpy as np
 
 import rlexplore as rlx
-from rlexplore.views.series import SeriesStore
+from rlexplore.viewmodel import SeriesStore
 
 
 def test_series_hold_only_logged_finite_points():
