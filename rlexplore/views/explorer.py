@@ -223,7 +223,7 @@ class Explorer:
         self.summary_widget = HTML().add_class("rlx-summary")
         self.status_widget = HTML().add_class("rlx-status")
         self.errors = Output().add_class("rlx-errors")
-        self.follower, self.follow_interval, self._watch = None, 5.0, None
+        self.follower, self.follow_interval, self.watch = None, 5.0, None
         self.widget = self._root(title)
         self._wire_controls()
         self.state.observe(self._on_state)
@@ -703,10 +703,10 @@ class Explorer:
                 raise RLExploreError(
                     "this explorer was not opened with Explorer.follow(logdir): nothing to follow"
                 )
-            if self._watch is None or not self._watch.running:
-                self._watch = self.follower.start(self.follow_interval, self.guard(self.set_data))
-        elif self._watch is not None:
-            self._watch.stop()
+            if self.watch is None or not self.watch.running:
+                self.watch = self.follower.start(self.follow_interval, self.guard(self.set_data))
+        elif self.watch is not None:
+            self.watch.stop()
 
     # -- widgets -> state ------------------------------------------------------------------
     def _on_filter_text(self, change) -> None:

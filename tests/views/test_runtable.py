@@ -70,7 +70,7 @@ def test_widget_traits_drive_rows_and_html_is_escaped():
     table = RunTable(sweep(), filter="hp.algo == ppo", sort_by="hp.lr", descending=True)
     assert table.rows == ("ppo-lr1e-5", "ppo-lr1e-6", "<b>ppo</b>")
     texts = [
-        c.value for c in table.grid.children if hasattr(c, "value") and isinstance(c.value, str)
+        c.value for c in table._grid.children if hasattr(c, "value") and isinstance(c.value, str)
     ]
     assert any("&lt;b&gt;ppo&lt;/b&gt;" in t for t in texts)
     assert not any("<b>ppo</b>" in t for t in texts)
@@ -108,11 +108,11 @@ def test_big_sweeps_draw_the_first_rows_and_say_so():
     runs = [f"run{i:03d}" for i in range(200)]
     meta = {r: hparam_coords({"seed": i % 7}) for i, r in enumerate(runs)}
     table = RunTable(from_columns(runs, ["loss"] * 200, [0] * 200, np.zeros(200), run_coords=meta))
-    assert len(table.grid.children) == 2 + 2 * 150
-    assert "showing 150 of 200 runs" in table.status_widget.value
+    assert len(table._grid.children) == 2 + 2 * 150
+    assert "showing 150 of 200 runs" in table._status.value
     table.filter = "hp.seed == 3"
     assert (
         len(table.rows) == 29
-        and len(table.grid.children) == 2 + 2 * 29
-        and table.status_widget.value == ""
+        and len(table._grid.children) == 2 + 2 * 29
+        and table._status.value == ""
     )

@@ -47,7 +47,8 @@ def test_methods_row_of_four_panels_with_one_legend_and_a_title():
     ]
     grid = ex.grid.widget.children
     assert len(grid) == 1 and len(grid[0].children) == 4  # one row, no sections
-    assert "sync_interval = 20" in ex.widget.children[1].value
+    title = next(w for w in ex.widget.children if "rlx-title" in w._dom_classes)
+    assert "sync_interval = 20" in title.value
     assert list(ex.controls.legend_entries) == ["GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight"]
     assert all(p.x_axis.label == "Training Steps" for p in ex.panels)
     entropy = ex.summary().loc[("REC-OneSide-NoIS (0.2)", "actor/entropy"), "last"]
@@ -73,7 +74,7 @@ def test_dual_axis_with_markers():
     left, right = p.y_axes
     assert (left.label, right.label) == ("Token Length", "Reproduced Rate (%)")
     assert left.color != right.color and (left.side, right.side) == ("left", "right")
-    assert {m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"} == {
+    assert {m.marker for m in p.figure.marks if p.kind_of(m)[1] == "smoothed"} == {
         "square",
         "circle",
     }
