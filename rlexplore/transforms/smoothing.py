@@ -1,16 +1,35 @@
-"""Smoothing of training curves: pure numpy, vectorized over all series, NaN-aware.
+"""Smoothing of training curves: compiled kernels, many series in parallel, NaN-aware.
 
 Every function smooths along the last axis (or `axis`) and treats each series on its
 own. Smoothing runs over the points a series actually logged: NaN and ±Inf come out
 unchanged and do not take part, so the NaN padding that other runs' steps add to a
 series never changes its curve.
+
+The EMA is TensorBoard's loop itself, a sequential recurrence in C (``_smoothing.c``, built
+with the package; a blocked numpy version when no compiler was at hand) that releases the
+GIL, so :func:`smooth_many` smooths series on every core. The Gaussian is an FFT
+(overlap-add) convolution over the logged points and the running mean a difference of
+cumulative sums: both O(N log K) or better, whatever the weight.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import numpy as np
 
+try:  # the compiled recurrence; the package builds it (setup.py) when a C compiler exists
+    from . import _smoothing  # type: ignore[attr-defined]
+
+    _ema_into = _smoothing.ema_into
+except ImportError:  # pragma: no cover - exercised only without the extension
+    _ema_into = None
+
 METHODS = ("ema", "gaussian", "running_mean")
+DIRECT_TAPS = 33  # kernels up to this size are convolved directly (exact to the last bit)
 MAX_WEIGHT = 0.999
 # Within one block w**-count must stay far from overflow: w**-count <= 1e100.
 _LOG_LIMIT = 230.0
@@ -45,9 +64,39 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
     """
     w = check_weight(weight)
     x, restore = _as_2d(values, axis)
+    if _ema_into is not None and w != 0:
+        out = np.empty_like(x)
+        for row, dst in zip(x, out):
+            _ema_into(row, dst, w, debias_table(w))
+        return restore(out)
+    return restore(_ema_numpy(x, w))
+
+
+@lru_cache(maxsize=64)
+def debias_table(weight: float) -> np.ndarray:
+    """``1 - weight ** n`` for n = 1, 2, ... while it differs from 1.0 (Python's own pow).
+
+    Past the table's end TensorBoard's division by ``1 - w ** n`` divides by exactly 1.0.
+
+    Examples
+    --------
+    >>> debias_table(0.5)[:3].tolist()
+    [0.5, 0.75, 0.875]
+    """
+    w, out, n = float(weight), [], 1
+    while True:
+        d = 1.0 - w**n
+        if d == 1.0:
+            return np.array(out, dtype=np.float64)
+        out.append(d)
+        n += 1
+
+
+def _ema_numpy(x: np.ndarray, w: float) -> np.ndarray:
+    """The EMA of the rows of `x` by blocked cumulative sums (no compiled extension)."""
     out = x.copy()
     if w == 0 or x.size == 0:
-        return restore(out)
+        return out
     finite = np.isfinite(x)
     block = min(x.shape[1], max(1, int(_LOG_LIMIT / -np.log(w))))
     # Powers of w by table look-up: pow() per element would cost most of the time.
@@ -66,7 +115,7 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
             last, w_count = running[:, -1:], w_count * w_n[:, -1:]
     const = _constant_rows(x, finite)
     out[const] = x[const]
-    return restore(out)
+    return out
 
 
 def gaussian(values: np.ndarray, sigma: float, *, axis: int = -1) -> np.ndarray:
@@ -134,6 +183,40 @@ def smooth(
     return running_mean(values, max(1, int(points)), axis=axis)
 
 
+def smooth_many(
+    rows: Sequence[np.ndarray], method: str = "ema", *, weight: float = 0.6
+) -> list[np.ndarray]:
+    """:func:`smooth` each 1-D series of `rows` (lengths may differ), in parallel threads.
+
+    The compiled EMA and the FFT convolutions release the GIL, so the series are smoothed
+    on every core.
+
+    Examples
+    --------
+    >>> [r.tolist() for r in smooth_many([np.array([1.0, 2.0]), np.array([4.0])], weight=0.5)]
+    [[1.0, 1.6666666666666667], [4.0]]
+    """
+    check_weight(weight)
+    if method not in METHODS:
+        raise ValueError(f"unknown smoothing method {method!r}; expected one of {METHODS}")
+
+    def one(row: np.ndarray) -> np.ndarray:
+        return smooth(row, method, weight=weight)
+
+    sizes = sum(int(np.size(r)) for r in rows)
+    if len(rows) < 2 or sizes < PARALLEL_POINTS:
+        return [one(r) for r in rows]
+    return list(_pool().map(one, rows))
+
+
+PARALLEL_POINTS = 200_000  # below this, threads cost more than they save
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="rlx-smooth")
+
+
 def window_for_weight(weight: float) -> float:
     """Standard deviation, in points, of an EMA kernel with this weight: sqrt(w) / (1 - w)."""
     w = check_weight(weight)
@@ -183,21 +266,23 @@ def _packed_apply(values, axis, fn):
     return restore(out)
 
 
-def _convolve_valid(packed, valid, kernel):
-    half = kernel.size // 2
-    num = np.zeros_like(packed)
-    den = np.zeros_like(packed)
-    n = packed.shape[1]
-    weights = valid.astype(np.float64)
-    for k, kw in enumerate(kernel):
-        shift = k - half
-        if abs(shift) >= n:
-            continue
-        dst = slice(max(0, -shift), min(n, n - shift))
-        src = slice(max(0, shift), min(n, n + shift))
-        num[:, dst] += kw * packed[:, src]
-        den[:, dst] += kw * weights[:, src]
+def _convolve_valid(packed: np.ndarray, valid: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Normalized convolution: kernel-weighted mean of the valid points around each point."""
+    num = _same(packed, kernel)
+    den = _same(valid.astype(np.float64), kernel)
     return num / den
+
+
+def _same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Each row of `x` convolved with the symmetric `kernel`, centered (``mode="same"``)."""
+    half = kernel.size // 2
+    if kernel.size <= DIRECT_TAPS:
+        rows = [np.convolve(r, kernel)[half : half + r.size] for r in x]
+    else:
+        from scipy.signal import oaconvolve  # O(N log K): overlap-add FFT
+
+        rows = [oaconvolve(r, kernel, "same") if r.size else r for r in x]
+    return np.array(rows, dtype=np.float64).reshape(x.shape)
 
 
 def _box_valid(packed, valid, window):

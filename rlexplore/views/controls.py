@@ -126,6 +126,11 @@ class Controls:
         entry.layout.display = box.layout.display = display
         box.value = on
 
+    def recolor(self, state) -> None:
+        """Show the legend again in the runs' (new) colours."""
+        self._memo = None
+        self.render(state)
+
     def show_filter_error(self, message: str) -> None:
         """Show why the typed run filter was not applied (escaped)."""
         self.filter_error.value = html.escape(message)

@@ -1,9 +1,10 @@
 """The one place where full-resolution data becomes the points a line receives.
 
-Every line the explorer draws (raw, smoothed, the overview) gets its ``x`` and ``y``
-from :func:`line_xy`. Smoothing, statistics and y ranges are computed on the
-full-resolution data before it; a pixel-bounded downsampler
-(:mod:`rlexplore.transforms.downsample`) plugs in here and nowhere else.
+Raw lines get their ``x`` and ``y`` from :func:`line_xy` (each pixel column's first, last,
+minimum and maximum: M4 keeps every spike), smoothed lines and the overview from
+:func:`curve_xy` (about one point per pixel column: a smoothed curve has no spikes to
+keep), bands from :func:`band_xy`. Smoothing, statistics and y ranges are computed on the
+full-resolution data before them.
 """
 
 from __future__ import annotations
@@ -70,6 +71,34 @@ def line_xy(
     x_range = step_range if step_range is not None else (steps[0], steps[-1])
     idx = arg_downsample(steps, values, width_px, x_range=x_range, neighbours=False)
     return steps[idx], values[idx]
+
+
+def curve_xy(
+    steps: np.ndarray,
+    values: np.ndarray,
+    step_range: tuple[float, float] | None,
+    width_px: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``x`` and ``y`` of a smooth line: the first point of each pixel column, and the last.
+
+    A window holding at most two points per column keeps every point.
+
+    Examples
+    --------
+    >>> x, y = curve_xy(np.arange(100_000.0), np.arange(100_000.0), None, 100)
+    >>> len(x), x[0], x[-1]
+    (101, 0.0, 99999.0)
+    """
+    steps, values = np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    sel = window(steps, step_range)
+    xs, ys = steps[sel], values[sel]
+    if xs.size <= 2 * width_px:
+        return xs, ys
+    lo, hi = (xs[0], xs[-1]) if step_range is None else step_range
+    edges = lo + (hi - lo) * (np.arange(width_px + 1) / width_px)
+    idx = np.minimum(np.searchsorted(xs, edges, "left"), xs.size - 1)
+    idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
+    return xs[idx], ys[idx]
 
 
 def band_xy(
