@@ -100,7 +100,7 @@ def summary_html(
     )
     rows = [_row(run, values, colors, names or {}) for run, values in wide.iterrows()]
     return (
-        f"<table><caption>{html.escape(stat)} raw value over {where}</caption>"
+        f"<table><caption>Raw values over {where}: {html.escape(stat)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 

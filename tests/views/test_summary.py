@@ -38,6 +38,8 @@ def test_statistics_and_sorting_in_the_widget(methods_ds):
     try:
         frame = ex.summary()
         view = SummaryView()
+        view.show(frame, ex.colors, None)
+        assert "Raw values over all steps: last" in view.value
         view.show(frame, ex.colors, (999.5, 2000.4))
         assert "steps 1000 to 2000" in view.value
         runs = list(dict.fromkeys(frame.index.get_level_values(0)))
@@ -50,7 +52,10 @@ def test_statistics_and_sorting_in_the_widget(methods_ds):
         assert "actor/entropy \u25bc" in view.value
         view.stat.value = "max"
         top = frame.xs("actor/entropy", level="metric")["max"].max()
-        assert f"<td>{top:.4g}</td>" in view.value and "max raw value" in view.value
+        assert (
+            f"<td>{top:.4g}</td>" in view.value
+            and "Raw values over steps 1000 to 2000: max" in view.value
+        )
         view.show(frame.loc[runs[:1]], ex.colors, None)  # the order chosen stays
         assert view.sort_by.value == "actor/entropy" and view.stat.value == "max"
     finally:
