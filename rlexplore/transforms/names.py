@@ -121,14 +121,24 @@ def is_x_like(metric: str) -> bool:
     return _X_LIKE.match(metric) is not None
 
 
+MIN_SERIES = 10  # a log whose longest series is shorter may just have begun: no scalars yet
+
+
 def end_scalars(counts: Mapping[str, int]) -> list[str]:
     """The metrics logged at most once by every run (`counts`: the most points any run has).
+
+    Only when another metric has at least :data:`MIN_SERIES` points: at the start of a
+    training job every metric has one point, and none is an end-of-training value.
 
     Examples
     --------
     >>> end_scalars({"train/loss": 200, "train/train_runtime": 1})
     ['train/train_runtime']
+    >>> end_scalars({"train/loss": 1, "train/kl": 1})
+    []
     """
+    if max(counts.values(), default=0) < MIN_SERIES:
+        return []
     return [m for m, n in counts.items() if 0 < n <= 1]
 
 

@@ -51,6 +51,11 @@ class Controls:
         self.run_filter = Text(
             placeholder="filter runs (regex)", continuous_update=True, layout=Layout(width="200px")
         ).add_class("rlx-run-filter")
+        self.metric_filter = Text(
+            placeholder="filter metrics (regex)",
+            continuous_update=True,
+            layout=Layout(width="200px"),
+        ).add_class("rlx-metric-filter")
         self.filter_error = HTML().add_class("rlx-error")
         self.tool = ToggleButtons(
             options=TOOLS,
@@ -86,7 +91,14 @@ class Controls:
             list(self.checkboxes.values()), layout=Layout(flex_flow="row wrap")
         ).add_class("rlx-runs")
         self.bar = HBox(
-            [self.smoothing, self.method, self.run_filter, self.tool, self.reset],
+            [
+                self.smoothing,
+                self.method,
+                self.run_filter,
+                self.metric_filter,
+                self.tool,
+                self.reset,
+            ],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         ).add_class("rlx-controls")
         self._memo = None
@@ -106,7 +118,9 @@ class Controls:
         """Show the state: slider, method, filter, legend and checkboxes."""
         self.smoothing.value = state.smoothing
         self.method.value = state.smoothing_method
-        memo = (state.visible_runs, state.run_filter)
+        if self.metric_filter.value != state.metric_filter:
+            self.metric_filter.value = state.metric_filter
+        memo = (state.visible_runs, state.run_filter, state.metric_filter)
         if memo == self._memo:
             return
         self._memo = memo

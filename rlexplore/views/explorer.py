@@ -68,6 +68,7 @@ from ipywidgets import HTML, Layout, Output, VBox
 
 from ..errors import RLExploreError
 from ..state import ExplorerState, StateError, panel_key, panel_label, panel_metrics
+from ..transforms.names import plan_metrics, short_names
 from ..transforms.xaxis import axis_label
 from ..viewmodel import ExplorerModel, PanelView
 from . import extensions
@@ -78,7 +79,7 @@ from .meter import WidthMeter
 from .overview import Overview
 from .panel import MetricPanel
 from .status import status_html, write_state_file
-from .summary import summary_html
+from .summary import SummaryView
 from .theme import MARKER_MAX_POINTS, ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
 
 GRID_GAP_PX = 6  # the gap between panels of a row (rlexplore.views.layout)
@@ -96,6 +97,7 @@ STAGES: dict[str, frozenset[str]] = {
     "pinned": frozenset({"grid", "toolbar"}),
     "expanded": frozenset({"grid", "toolbar", "lines"}),
     "hover_step": frozenset({"lines", "hover"}),
+    "metric_filter": frozenset({"lines", "grid", "overview", "controls", "summary"}),
 }
 ALL_STAGES = frozenset().union(*STAGES.values())
 
@@ -109,7 +111,10 @@ class Explorer:
         An rlexplore dataset (see :func:`rlexplore.validate`).
     metrics : sequence, optional
         The panels: metric names, or ``(left, right)`` pairs for dual-axis panels.
-        Default: every metric, in dataset order.
+        Default: every metric, in dataset order, except W&B's ``<m>__MIN`` / ``<m>__MAX``
+        columns, x-axis-like columns (``_step``, ``Relative Time (Process)``) and metrics
+        logged once per run (end-of-training values: in the summary); see
+        :func:`rlexplore.transforms.names.plan_metrics` and ``ex.plan``.
     runs : sequence of str, optional
         The runs switched on at first (default: all).
     smoothing : float, default 0.6
@@ -195,6 +200,11 @@ class Explorer:
             run_filter=run_filter,
             step_range=step_range,
         )
+        counts = {m: self.model.source.point_count(m) for m in self.model.metrics}
+        self.plan = plan_metrics(self.model.metrics, counts)
+        self.short_names = short_names(self.model.runs)
+        if metrics is None and self.plan.panels:
+            metrics = self.plan.panels
         traits.update(
             {k: v for k, v in (("metrics", metrics), ("visible_runs", runs)) if v is not None}
         )
@@ -220,7 +230,7 @@ class Explorer:
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
         self._updates, self._summary_memo = 0, None
-        self.summary_widget = HTML().add_class("rlx-summary")
+        self.summary_widget = SummaryView()
         self.status_widget = HTML().add_class("rlx-status")
         self.errors = Output().add_class("rlx-errors")
         self.follower, self.follow_interval, self.watch = None, 5.0, None
@@ -245,6 +255,11 @@ class Explorer:
     def panels(self) -> list[MetricPanel]:
         """The panels, in ``state.metrics`` order."""
         return [self._panels[key] for key in self.state.metrics]
+
+    @property
+    def shown_panels(self) -> list[MetricPanel]:
+        """The panels in the grid: those of ``state.shown_metrics`` (the metric filter)."""
+        return [self._panels[key] for key in self.state.shown_metrics]
 
     def panel(self, key) -> MetricPanel:
         """The panel of a metric name or ``(left, right)`` pair."""
@@ -304,19 +319,27 @@ class Explorer:
     def summary(self) -> pd.DataFrame:
         """last, min, max and mean of each shown run and panel metric, over ``state.step_range``.
 
+        The end-of-training values (``ex.plan.scalars``: metrics logged once per run) come
+        last, over every step.
+
         Returns
         -------
         pandas.DataFrame
             Index levels ``run`` and ``metric``; columns ``last``, ``min``, ``max``, ``mean``
             (raw values; NaN where a run logged nothing in the range).
         """
-        return self.model.summary(
-            self.state.shown_runs, self.shown_metrics(), self.state.step_range
-        )
+        runs = self.state.shown_runs
+        frame = self.model.summary(runs, self.shown_metrics(), self.state.step_range)
+        panels = set(self.state.metrics)
+        scalars = [m for m in self.plan.scalars if m in self.model.metrics and m not in panels]
+        if not scalars:
+            return frame
+        ends = self.model.summary(runs, scalars, None)
+        return pd.concat([frame, ends]).sort_index(level=0, sort_remaining=False)
 
     def shown_metrics(self) -> tuple[str, ...]:
-        """The metrics of the panels, in panel order, each once."""
-        return tuple(dict.fromkeys(m for p in self.panels for m in p.metrics))
+        """The metrics of the shown panels, in panel order, each once."""
+        return tuple(dict.fromkeys(m for p in self.shown_panels for m in p.metrics))
 
     def status(self) -> dict[str, Any]:
         """The state and view as the JSON-ready dict the status widget and state file hold."""
@@ -500,6 +523,7 @@ class Explorer:
         c.smoothing.observe(guard(lambda ch: setattr(st, "smoothing", ch["new"])), "value")
         c.method.observe(guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value")
         c.run_filter.observe(guard(self._on_filter_text), "value")
+        c.metric_filter.observe(guard(self._on_metric_filter_text), "value")
         c.reset.on_click(guard(lambda _: st.reset_range()))
         c.tool.observe(guard(self._on_tool), "value")
         for run, entry in c.legend_entries.items():
@@ -603,7 +627,9 @@ class Explorer:
         if "lines" in stages:
             self._draw_lines(domain)
         if stages & {"grid", "panels"}:
-            self.grid.render(self.panels, st.pinned, st.expanded)
+            self.grid.render(
+                self.shown_panels, st.pinned, st.expanded, unfold=bool(st.metric_filter)
+            )
         if stages & {"toolbar", "panels"}:
             self._show_toolbars()
         if stages & {"overview", "panels"}:
@@ -617,7 +643,7 @@ class Explorer:
         self._write_status()
 
     def _draw_lines(self, domain) -> None:
-        panels = self.panels
+        panels = self.shown_panels
         frames = self.model.frames({p.key: self.panel_view(p.key) for p in panels})
         for p in panels:
             p.draw(frames[p.key])
@@ -625,7 +651,8 @@ class Explorer:
 
     def _draw_overview(self) -> None:
         st, ov = self.state, self.overview
-        first = self.panels[0].metrics[0] if self.panels else None
+        shown = self.shown_panels
+        first = shown[0].metrics[0] if shown else None
         method, weight = self.overview_smoothing
         width = max(1, self.row_width - ov.margin)
         ov.draw(self.model.overview(first, st.shown_runs, method, weight, width))
@@ -643,7 +670,7 @@ class Explorer:
 
     def _show_readouts(self) -> None:
         st = self.state
-        for p in self.panels:
+        for p in self.shown_panels:
             step = st.hover_step
             p.show_readout("" if step is None else self._readout_html(p, step))
 
@@ -673,12 +700,12 @@ class Explorer:
 
     def _render_summary(self) -> None:
         st = self.state
-        memo = (st.shown_runs, st.metrics, st.step_range)
+        memo = (st.shown_runs, st.shown_metrics, st.step_range)
         if memo != self._summary_memo:
             self._summary_memo = memo
             axis = "steps" if st.x_axis == "step" else axis_label(st.x_axis)
-            self.summary_widget.value = summary_html(
-                self.summary(), self.colors, st.step_range, axis
+            self.summary_widget.show(
+                self.summary(), self.colors, st.step_range, axis, self.short_names
             )
 
     def _write_status(self) -> None:
@@ -712,6 +739,12 @@ class Explorer:
     def _on_filter_text(self, change) -> None:
         try:
             self.state.run_filter = change["new"]
+        except StateError as exc:
+            self.controls.show_filter_error(str(exc))
+
+    def _on_metric_filter_text(self, change) -> None:
+        try:
+            self.state.metric_filter = change["new"]
         except StateError as exc:
             self.controls.show_filter_error(str(exc))
 

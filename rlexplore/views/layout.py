@@ -1,7 +1,10 @@
 """The grid of panels: ``columns`` to a row, in collapsible sections by metric-name prefix.
 
 Pinned panels come first (in a "pinned" section when there are sections); an expanded
-panel spans the whole row. Section headers are buttons, so names stay plain text.
+panel spans the whole row. Section headers are buttons, so names stay plain text. A long
+page opens with the sections of its first :data:`OPEN_ROWS` rows unfolded and the others
+folded (a person unfolds what they look for, or types a metric filter, which unfolds
+the sections it matches).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from ..state import panel_metrics
 from .theme import css_slug
 
 PINNED = "pinned"
+OPEN_ROWS = 3  # rows of panels unfolded when a page of sections first opens
 
 
 def prefix(key) -> str:
@@ -70,9 +74,12 @@ class PanelGrid:
         self._sections: dict[tuple[bool, str], Section] = {}
         self._memo = None
 
-    def render(self, panels, pinned, expanded) -> None:
-        """Arrange `panels` (in state order), honouring the pinned and expanded panel keys."""
-        memo = (tuple(p.key for p in panels), tuple(pinned), tuple(expanded))
+    def render(self, panels, pinned, expanded, *, unfold: bool = False) -> None:
+        """Arrange `panels` (in state order), honouring the pinned and expanded panel keys.
+
+        `unfold`: open every section shown (the panels were filtered: show what matched).
+        """
+        memo = (tuple(p.key for p in panels), tuple(pinned), tuple(expanded), unfold)
         if memo == self._memo:
             return
         self._memo = memo
@@ -87,9 +94,17 @@ class PanelGrid:
         groups: dict[tuple[bool, str], list] = {(True, PINNED): first} if first else {}
         for p in rest:
             groups.setdefault((False, prefix(p.key)), []).append(p)
-        self.widget.children = tuple(
-            self._section(key, members).widget for key, members in groups.items()
-        )
+        before, shown = 0, []
+        for key, members in groups.items():
+            fresh = key not in self._sections
+            section = self._section(key, members)
+            if unfold or (fresh and before < OPEN_ROWS * self.columns):
+                section.fold(True)
+            elif fresh:
+                section.fold(False)
+            before += len(members)
+            shown.append(section.widget)
+        self.widget.children = tuple(shown)
 
     def section(self, name: str, *, pinned: bool = False) -> Section | None:
         """The section of prefix `name` (or the pinned section), if it was ever shown."""

@@ -63,6 +63,7 @@ def test_x_like_columns(name, x_like):
 
 def test_end_scalars_are_metrics_logged_once():
     assert end_scalars({"loss": 200, "train_runtime": 1, "never": 0}) == ["train_runtime"]
+    assert end_scalars({"loss": 3, "train_runtime": 1}) == []  # a job that has just begun
 
 
 def test_plan_keeps_a_pair_without_its_centre_as_panels():

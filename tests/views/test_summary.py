@@ -24,11 +24,15 @@ def test_one_row_per_run_on_fifteen_real_runs(nips):
     try:
         frame = ex.summary()
         wide = wide_summary(frame)
-        assert wide.shape == (15, 3)
-        assert list(wide.columns) == ["train/loss", "train/kl", "train/reward"]
+        ends = ["train/train_runtime", "train/train_samples_per_second",
+                "train/train_steps_per_second", "train/train_loss"]  # fmt: skip
+        assert wide.shape == (15, 7)
+        # the panels' metrics, then the end-of-training values (never panels of one dot)
+        assert list(wide.columns) == ["train/loss", "train/kl", "train/reward", *ends]
+        assert wide[ends].iloc[1:].notna().all().all()
         html = summary_html(frame, ex.colors, None)
         assert len(_rows(html)) == 15
-        assert html.count("<th>") == 3
+        assert html.count("<th>") == 7
     finally:
         ex.close()
 
