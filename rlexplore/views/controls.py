@@ -34,8 +34,10 @@ def _run_classes(widget, index: int, run: str):
 class Controls:
     """Every control shared by all panels."""
 
-    def __init__(self, runs: tuple[str, ...], colors: dict[str, str]) -> None:
-        self.runs, self.colors = runs, colors
+    def __init__(
+        self, runs: tuple[str, ...], colors: dict[str, str], names: dict[str, str] | None = None
+    ) -> None:
+        self.runs, self.colors, self.names = runs, colors, dict(names or {})
         self.smoothing = FloatSlider(
             min=0.0,
             max=MAX_WEIGHT,
@@ -105,8 +107,8 @@ class Controls:
 
     def _legend_entry(self, index: int, run: str) -> Button:
         entry = Button(
-            description=f"\u2501 {run}",
-            tooltip=f"show or hide {run} in every panel",
+            description=f"\u2501 {self.names.get(run, run)}",
+            tooltip=f"{run}: show or hide it in every panel (hover: highlight it)",
             layout=Layout(width="auto"),
         )
         entry.style.text_color = self.colors[run]
@@ -133,7 +135,7 @@ class Controls:
 
     def _show_run(self, run: str, on: bool, matches: bool) -> None:
         entry, box = self.legend_entries[run], self.checkboxes[run]
-        entry.style.text_color = self.colors[run] if on else "#8C8C8C"
+        entry.style.text_color = self.colors[run]  # hidden: struck through, in its colour
         entry.style.text_decoration = "none" if on else "line-through"
         (entry.remove_class if on else entry.add_class)("rlx-off")
         display = None if matches else "none"

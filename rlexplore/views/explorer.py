@@ -74,6 +74,7 @@ from ..viewmodel import ExplorerModel, PanelView
 from . import extensions
 from .controls import TOOLS, Controls
 from .findings import findings_view
+from .hover import HoverTracker
 from .layout import PanelGrid
 from .meter import WidthMeter
 from .overview import Overview
@@ -223,9 +224,10 @@ class Explorer:
         lo, hi = self.model.extent
         self.x_scale = bq.LinearScale(min=lo, max=hi)
         self.brush_scale = bq.LinearScale(min=lo, max=hi)
-        self.controls = Controls(self.model.runs, self.colors)
+        self.controls = Controls(self.model.runs, self.colors, self.short_names)
         self.overview = Overview(self.model.extent, self.colors, self._x_label())
         self.meter = WidthMeter().add_class("rlx-meter")
+        self.hover_tracker = HoverTracker().add_class("rlx-hover")
         self.grid = PanelGrid(self.columns, sections)
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
@@ -240,6 +242,7 @@ class Explorer:
         self.state.observe(self.guard(self._on_data_trait), names=list(DATA_TRAITS))
         self.state.observe(self.guard(self._on_following), names="following")
         self.meter.observe(self.guard(lambda _: self.render({"lines", "x"})), "width")
+        self.hover_tracker.observe(self.guard(self._on_pointer), "pointer")
         self._sync_panels()
         self.render()
         extensions.install(self)
@@ -499,13 +502,14 @@ class Explorer:
             [
                 HTML(STYLESHEET),
                 self.meter,
+                self.hover_tracker,
                 head,
                 c.bar,
                 c.filter_error,
+                c.legend,
                 c.run_list,
                 self.overview.figure,
                 self.grid.widget,
-                c.legend,
                 self.summary_widget,
                 self.errors,
                 self.status_widget,
@@ -537,7 +541,8 @@ class Explorer:
         self.colors.clear()
         self.colors.update({run: run_color(i) for i, run in enumerate(self.model.runs)})
         old_controls, old_overview = self.controls, self.overview
-        self.controls = Controls(self.model.runs, self.colors)
+        self.short_names = short_names(self.model.runs)
+        self.controls = Controls(self.model.runs, self.colors, self.short_names)
         self.overview = Overview(self.model.extent, self.colors, self._x_label())
         swap = {
             id(old_controls.bar): self.controls.bar,
@@ -611,6 +616,11 @@ class Explorer:
 
     # -- state -> widgets ------------------------------------------------------------------
     def _on_state(self, change) -> None:
+        if change["name"] == "hover_step" and change["new"] is not None:
+            snapped = self.snap_step(change["new"])
+            if snapped != change["new"]:
+                self.state.hover_step = snapped  # its own change draws it
+                return
         stages = STAGES.get(change["name"])
         if stages is not None:
             self.guard(self.render)(stages)
@@ -668,6 +678,31 @@ class Explorer:
                 ignore_outliers=p.key in st.ignore_outliers,
             )
 
+    def snap_step(self, step: float, key=None) -> float:
+        """The logged step (on the x axis) nearest to `step` among the shown runs' points of
+        the shown panels' metrics (of panel `key` only, when given); `step` if none is.
+        """
+        st = self.state
+        metrics = panel_metrics(panel_key(key)) if key is not None else self.shown_metrics()
+        best = None
+        for metric in metrics:
+            for run in st.shown_runs:
+                found = self.model.at_step(run, metric, step, st.smoothing_method, st.smoothing)
+                if found is not None and (best is None or abs(found[0] - step) < abs(best - step)):
+                    best = float(found[0])
+        return step if best is None else best
+
+    def _on_pointer(self, change) -> None:
+        pointer = change["new"]
+        if not pointer or not 0 <= int(pointer.get("panel", -1)) < len(self.state.metrics):
+            self.state.hover_step = None
+            return
+        key = self.state.metrics[int(pointer["panel"])]
+        lo, hi = self.x_scale.min, self.x_scale.max
+        step = self.snap_step(lo + float(pointer["fx"]) * (hi - lo), key)
+        if step != self.state.hover_step:
+            self.state.hover_step = step
+
     def _show_readouts(self) -> None:
         st = self.state
         for p in self.shown_panels:
@@ -675,20 +710,35 @@ class Explorer:
             p.show_readout("" if step is None else self._readout_html(p, step))
 
     def _readout_html(self, p: MetricPanel, step: float) -> str:
+        """The tooltip table of panel `p` at `step`: each shown run's value at its logged step
+        nearest to `step` (most first), raw and smoothed.
+        """
         st = self.state
-        parts = [f"<b>{html.escape(p.x_axis.label or 'step')} {step:.6g}</b>"]
+        head = f"<b>{html.escape(p.x_axis.label or 'step')} {step:.6g}</b>"
+        body = []
         for side, metric in enumerate(p.metrics):
-            if p.dual:
-                parts.append(f"<i>{('left', 'right')[side]}: {html.escape(metric)}</i>")
+            rows = []
             for run in st.shown_runs:
                 found = self.model.at_step(run, metric, step, st.smoothing_method, st.smoothing)
                 if found is not None:
-                    at, raw, smoothed = found
-                    parts.append(
-                        f'<span style="color:{self.colors[run]}">\u25a0</span> {html.escape(run)} '
-                        f"@{at:.6g}: {raw:.4g} (smoothed {smoothed:.4g})"
-                    )
-        return " &nbsp; ".join(parts)
+                    rows.append((run, *found))
+            if p.dual or len(p.metrics) > 1:
+                body.append(f'<tr><th colspan="4">{html.escape(metric)}</th></tr>')
+            rows.sort(key=lambda r: -r[3] if math.isfinite(r[3]) else math.inf)
+            body += [self._readout_row(run, at, raw, sm, step) for run, at, raw, sm in rows]
+        return (
+            f'{head}<table class="rlx-tooltip"><tr><th></th><th>smoothed</th><th>raw</th>'
+            f"<th></th></tr>{''.join(body)}</table>"
+        )
+
+    def _readout_row(self, run: str, at: float, raw: float, smoothed: float, step: float) -> str:
+        name = html.escape(self.short_names.get(run, run))
+        where = "" if at == step else f"@{at:.6g}"
+        return (
+            f'<tr><td title="{html.escape(run)}"><span class="rlx-swatch" '
+            f'style="background:{self.colors[run]}"></span>{name}</td>'
+            f"<td><b>{smoothed:.4g}</b></td><td>{raw:.4g}</td><td>{where}</td></tr>"
+        )
 
     def _set_x_domain(self, domain) -> None:
         lo, hi = float(domain[0]), float(domain[1])

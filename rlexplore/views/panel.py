@@ -20,11 +20,13 @@ import pandas as pd
 from ipywidgets import HTML, Layout, VBox
 
 from ..state import PanelKey, panel_label, panel_metrics
+from ..transforms.ticks import inner_ticks, nice_domain, tick_labels
 from ..viewmodel import KINDS, RAW, PanelFrame, PanelView, Rows, unit_xy
 from ..viewmodel.panel import y_domain
 from .theme import (
     DUAL_MARGIN_RIGHT,
     FIG_MARGIN,
+    Y_LABEL_OFFSET,
     MARKER_SIZE,
     PANEL_HEIGHT,
     RAW_OPACITY,
@@ -172,6 +174,7 @@ class MetricPanel:
             scale=self.y_scales[side][self._mode],
             side=SIDES[side],
             label=label,
+            label_offset=Y_LABEL_OFFSET,  # beyond the (compact) tick labels, never over them
             grid_lines="solid" if side == 0 else "none",
         )
 
@@ -204,15 +207,18 @@ class MetricPanel:
         self._set_mode("log" if view.log else "linear")
         shown = bool(view.shown)
         lines = [self.lines[(k, s)] for k in KINDS for s in range(len(self.metrics))]
-        bands = self._draw_bands(frame)
+        bands = self._draw_bands(
+            frame, [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
+        )
         marks = self.overlays(view) + bands + (lines if shown else [])
         marks += [self.rule] if view.hover_step is not None else []
         for side, data in enumerate(frame.sides):
-            self._set_y_domain(side, data.y_domain)
+            y_dom = self._y_ticks(side, data.y_domain, view.log)
+            self._set_y_domain(side, y_dom)
             if shown:
                 for kind in KINDS:
                     rows = data.raw if kind == RAW else data.smoothed
-                    self._draw_rows(kind, side, rows, frame, data.y_domain)
+                    self._draw_rows(kind, side, rows, frame, y_dom)
         if marks != list(self.figure.marks):
             self.figure.marks = marks
         self._recolor_axes(view.shown)
@@ -242,7 +248,28 @@ class MetricPanel:
             if self.dual and mark.line_style != style:
                 mark.line_style = style
 
-    def _draw_bands(self, frame: PanelFrame) -> list:
+    def _y_ticks(self, side: int, domain, log: bool):
+        """The y range stretched to 4-7 round ticks, labelled compactly (linear axes)."""
+        axis = self.y_axes[side]
+        if log or domain[0] is None:
+            if axis.tick_values is not None:
+                axis.tick_values, axis.tick_labels = None, {}
+            return domain
+        lo, hi, ticks = nice_domain(float(domain[0]), float(domain[1]), max_ticks=self.max_y_ticks)
+        if axis.tick_values is None or not np.array_equal(axis.tick_values, ticks):
+            with axis.hold_sync():
+                axis.tick_values = ticks
+                axis.tick_labels = js_labels(ticks)
+        return (lo, hi)
+
+    @property
+    def max_y_ticks(self) -> int:
+        """As many y ticks as the plot's height holds, 4 to 7 (one per ~34 px)."""
+        height = int(str(self.figure.layout.height or PANEL_HEIGHT).rstrip("px") or 240)
+        plot = height - int(self.figure.fig_margin["top"]) - int(self.figure.fig_margin["bottom"])
+        return max(4, min(7, plot // 34))
+
+    def _draw_bands(self, frame: PanelFrame, y_doms) -> list:
         marks = []
         for side, data in enumerate(frame.sides):
             for band in data.bands:
@@ -261,7 +288,7 @@ class MetricPanel:
                         scales=self._unit,
                     )
                 rows = Rows((band.run, band.run), (band.x, band.x), (band.lower, band.upper))
-                x, y = unit_xy(rows, frame.x_domain, data.y_domain, frame.view.log)
+                x, y = unit_xy(rows, frame.x_domain, y_doms[side], frame.view.log)
                 with mark.hold_sync():
                     mark.x, mark.y = x[0], y
                     if list(mark.colors) != [color, color]:
@@ -270,12 +297,16 @@ class MetricPanel:
         return marks
 
     def set_x_ticks(self, domain: tuple[float, float], width_px: int) -> None:
-        """Round x ticks, as many as fit: d3 picks about ten whatever the width, so they collide."""
-        count = max(3, min(10, self.plot_width(width_px) // 70))
-        ticks = nice_ticks(float(domain[0]), float(domain[1]), count)
+        """Round x ticks, as many as fit (one per ~90 px, 2 to 7), compactly labelled: d3
+        picks about ten whatever the width, so they collide.
+        """
+        count = max(2, min(7, self.plot_width(width_px) // 90))
+        ticks = inner_ticks(float(domain[0]), float(domain[1]), max_ticks=count)
         current = self.x_axis.tick_values
         if current is None or len(current) != len(ticks) or not np.array_equal(current, ticks):
-            self.x_axis.tick_values = ticks
+            with self.x_axis.hold_sync():
+                self.x_axis.tick_values = ticks
+                self.x_axis.tick_labels = js_labels(ticks)
 
     def plot_width(self, width_px: int) -> int:
         """The plotting area's width in pixels for a panel `width_px` wide."""
@@ -378,17 +409,33 @@ def _points(run: str, metric: str, kind: str, x: np.ndarray, y: np.ndarray) -> p
 
 
 def nice_ticks(lo: float, hi: float, count: int) -> np.ndarray:
-    """About `count` ticks between `lo` and `hi` at round steps (1, 2 or 5 times a power of ten).
+    """About `count` ticks between `lo` and `hi` at round steps (:func:`rlexplore.transforms.ticks.inner_ticks`).
 
     >>> nice_ticks(0, 4000, 5).tolist()
     [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
     """
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
         return np.array([lo], dtype=np.float64)
-    power = 10.0 ** np.floor(np.log10((hi - lo) / max(1, count)))
-    for step in (m * power for m in (1, 2, 5, 10, 20, 50)):  # the finest round step that fits
-        first, last = np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9)
-        if last - first + 1 <= count + 1:
-            break
-    digits = max(0, int(-np.floor(np.log10(step))) + 2)
-    return np.round(np.arange(first, last + 1) * step, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return inner_ticks(lo, hi, max_ticks=count + 1)
+
+
+def js_number(value: float) -> str:
+    """`value` as JavaScript's ``String(value)`` writes it: the key bqplot looks a tick label up by.
+
+    >>> [js_number(v) for v in (2000.0, 0.05, 1e-05, 2.5e-07, -0.0)]
+    ['2000', '0.05', '0.00001', '2.5e-7', '0']
+    """
+    v = float(value)
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) < 1e21:
+        return str(int(v))
+    if 1e-6 <= abs(v) < 1e21:
+        return np.format_float_positional(v, unique=True, trim="-")
+    mantissa, exponent = repr(v).split("e")
+    return f"{mantissa}e{int(exponent):+d}"
+
+
+def js_labels(ticks: np.ndarray) -> dict[str, str]:
+    """bqplot ``tick_labels`` for `ticks`: compact labels (:func:`~rlexplore.transforms.ticks.tick_labels`)."""
+    return dict(zip((js_number(t) for t in ticks), tick_labels(ticks)))

@@ -29,8 +29,9 @@ OVERVIEW_HEIGHT = "72px"
 ROW_WIDTH_PX = 1200  # the assumed width of a row of panels; a panel's share is its pixel width
 MARKER_MAX_POINTS = 200  # a metric with at most this many points per run gets markers
 MARKER_SIZE = 24
-FIG_MARGIN = {"top": 8, "bottom": 32, "left": 56, "right": 16}
-DUAL_MARGIN_RIGHT = 56
+FIG_MARGIN = {"top": 10, "bottom": 34, "left": 62, "right": 22}
+DUAL_MARGIN_RIGHT = 62
+Y_LABEL_OFFSET = "46px"  # a y axis label's distance from its axis: past 5-character tick labels
 
 
 def run_color(index: int) -> str:
@@ -104,10 +105,30 @@ STYLESHEET = (
     " background: transparent; border: none; box-shadow: none; color: var(--jp-ui-font-color2, #616161); }"
     ".rlx-explorer .rlx-tool-button.mod-active { color: var(--jp-brand-color1, #1976d2); }"
     ".rlx-explorer .rlx-menu-box { border-top: 1px dashed var(--jp-border-color2, #e0e0e0); font-size: 12px; }"
-    ".rlx-explorer .rlx-readout, .rlx-explorer .rlx-axis-key { font-size: 11px; min-height: 0; }"
-    ".rlx-explorer .rlx-readout .widget-html-content, .rlx-explorer .rlx-axis-key .widget-html-content"
-    " { line-height: 1.35; }"
-    ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; }"
+    ".rlx-explorer .rlx-axis-key { font-size: 11px; min-height: 0; }"
+    ".rlx-explorer .rlx-axis-key .widget-html-content { line-height: 1.35; }"
+    # the hover readout is a tooltip table beside the cursor (rlexplore.views.hover places it):
+    # out of the panel's flow, so it never moves the grid
+    ".rlx-explorer .rlx-panel { position: relative; overflow: visible; }"
+    ".rlx-explorer .rlx-readout { position: absolute; left: 0; top: 0; z-index: 20; margin: 0;"
+    " pointer-events: none; font-size: 11px; min-height: 0; width: max-content; max-width: 360px; }"
+    ".rlx-explorer .rlx-readout .widget-html-content { line-height: 1.3; padding: 4px 6px;"
+    " background: var(--jp-layout-color0, #fff); color: var(--jp-ui-font-color1, #212121);"
+    " border: 1px solid var(--jp-border-color1, #bdbdbd); border-radius: 4px;"
+    " box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); white-space: nowrap; }"
+    ".rlx-explorer .rlx-readout .widget-html-content:empty { display: none; }"
+    ".rlx-explorer .rlx-tooltip { border-collapse: collapse; margin-top: 2px; }"
+    ".rlx-explorer .rlx-tooltip td, .rlx-explorer .rlx-tooltip th { padding: 0 4px; text-align: right;"
+    " font-weight: normal; }"
+    ".rlx-explorer .rlx-tooltip td:first-child { text-align: left; max-width: 180px; overflow: hidden;"
+    " text-overflow: ellipsis; }"
+    ".rlx-explorer .rlx-tooltip th { opacity: 0.7; }"
+    ".rlx-explorer .rlx-hover { height: 0; min-height: 0; margin: 0; }"
+    ".rlx-explorer.rlx-highlighting .rlx-figure path.line:not(.rlx-hl) { opacity: 0.08 !important; }"
+    # the legend sits over the panels and stays in view while the page scrolls
+    ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; position: sticky; top: 0;"
+    " z-index: 30; background: var(--jp-layout-color0, #fff); padding: 2px 0; }"
+    ".rlx-explorer .rlx-legend-entry.rlx-off { opacity: 0.6; }"
     ".rlx-explorer .rlx-legend-entry { width: auto; background: transparent; box-shadow: none; font-size: 12px; }"
     ".rlx-explorer .rlx-section-header { width: auto; background: transparent; box-shadow: none;"
     " font-weight: 600; text-align: left; color: var(--jp-ui-font-color1, #212121); }"

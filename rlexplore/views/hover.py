@@ -1,0 +1,120 @@
+"""Hover without a tool switch: the pointer over any panel, tooltips at the cursor, legend highlight.
+
+bqplot gives a figure one interaction at a time, and the panels' is the step brush. So the
+pointer is followed by the page itself: :class:`HoverTracker`, a tiny anywidget in the
+explorer, listens to pointer moves over the explorer (in the capture phase, under the
+brush's overlay too) and reports which panel the pointer is over and where across its
+plotting area (``pointer``: ``{"panel": i, "fx": 0..1}``, or None when it leaves), at
+most once a frame and only when it moved by a pixel column's worth. The explorer turns that
+into ``state.hover_step``, snapped to a logged step, and writes each panel's table into its
+readout; the page places every panel's readout beside the same x as the cursor (the
+hovered panel's at the cursor), with no round trip for the placement, so brush and hover
+work together.
+
+Hovering over a legend entry dims every other run's lines in every panel, in the page
+alone (the entry's colour picks the lines).
+
+CSS classes: ``rlx-hover`` (the tracker, invisible), ``rlx-highlighting`` (on the explorer
+while a legend entry is hovered), ``rlx-hl`` (the highlighted run's line paths).
+"""
+
+from __future__ import annotations
+
+import anywidget
+import traitlets
+
+_ESM = r"""
+export default {
+  render({ model, el }) {
+    el.style.height = "0px";
+    let root = null, last = "null", pending = null, frame = 0, fx = null, over = null;
+    const flush = () => {
+      frame = 0;
+      const text = JSON.stringify(pending);
+      if (text !== last) { last = text; model.set("pointer", pending); model.save_changes(); }
+    };
+    const send = (value) => { pending = value; if (!frame) frame = requestAnimationFrame(flush); };
+    const area = (fig) => fig.querySelector("rect.plotarea_background") || fig.querySelector("svg");
+    let lastY = null;
+    const place = (clientY) => {
+      if (fx === null) return;
+      lastY = clientY;
+      for (const panel of root.querySelectorAll(".rlx-panel")) {
+        const fig = panel.querySelector(".rlx-figure"), out = panel.querySelector(".rlx-readout");
+        if (!fig || !out) continue;
+        resized.observe(out);
+        const a = area(fig).getBoundingClientRect(), p = panel.getBoundingClientRect();
+        const x = a.left + fx * a.width - p.left;
+        const y = panel === over && clientY !== null ? clientY - p.top + 14 : a.top - p.top + 4;
+        const left = fx > 0.55 ? x - out.offsetWidth - 14 : x + 14;
+        out.style.left = Math.max(0, left) + "px";
+        out.style.top = Math.max(0, Math.min(y, p.height - out.offsetHeight)) + "px";
+      }
+    };
+    const onMove = (ev) => {
+      const fig = ev.target.closest ? ev.target.closest(".rlx-figure") : null;
+      if (!fig || !root.contains(fig)) { if (last !== "null") send(null); fx = null; return; }
+      const a = area(fig).getBoundingClientRect();
+      const f = (ev.clientX - a.left) / a.width;
+      if (f < 0 || f > 1 || ev.clientY < a.top || ev.clientY > a.bottom) { send(null); fx = null; return; }
+      over = fig.closest(".rlx-panel");
+      const m = /rlx-panel-(\d+)/.exec(over.className);
+      if (!m) return;
+      const step = 1 / Math.max(1, Math.round(a.width));
+      fx = Math.round(f / step) * step;
+      send({ panel: Number(m[1]), fx: fx });
+      place(ev.clientY);
+    };
+    const onLeave = () => { send(null); fx = null; };
+    const lines = () => root.querySelectorAll(".rlx-figure path.line");
+    const onLegend = (ev) => {
+      const entry = ev.target.closest ? ev.target.closest(".rlx-legend-entry") : null;
+      if (!entry || entry.classList.contains("rlx-off")) return;
+      const color = getComputedStyle(entry).color;
+      root.classList.add("rlx-highlighting");
+      for (const path of lines()) path.classList.toggle("rlx-hl", getComputedStyle(path).stroke === color);
+    };
+    const offLegend = (ev) => {
+      if (!ev.target.closest || !ev.target.closest(".rlx-legend-entry")) return;
+      root.classList.remove("rlx-highlighting");
+      for (const path of lines()) path.classList.remove("rlx-hl");
+    };
+    // readouts change size when the kernel fills them: place them again
+    const resized = new ResizeObserver(() => place(lastY));
+    let tries = 0;
+    const attach = () => {
+      root = el.closest(".rlx-explorer");
+      if (!root) { if (tries++ < 100) setTimeout(attach, 50); return; }
+      root.addEventListener("pointermove", onMove, true);
+      root.addEventListener("pointerleave", onLeave);
+      root.addEventListener("pointerover", onLegend);
+      root.addEventListener("pointerout", offLegend);
+    };
+    attach();
+    return () => {
+      resized.disconnect();
+      if (root) {
+        root.removeEventListener("pointermove", onMove, true);
+        root.removeEventListener("pointerleave", onLeave);
+        root.removeEventListener("pointerover", onLegend);
+        root.removeEventListener("pointerout", offLegend);
+      }
+    };
+  }
+};
+"""
+
+
+class HoverTracker(anywidget.AnyWidget):
+    """Reports the pointer over the explorer's panels (``pointer``) from the page.
+
+    Attributes
+    ----------
+    pointer : dict or None
+        ``{"panel": i, "fx": f}``: over the panel of CSS class ``rlx-panel-<i>``, at the
+        fraction `f` (0 left, 1 right) of its plotting area's width; None when the pointer
+        is over no plot.
+    """
+
+    _esm = _ESM
+    pointer = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
