@@ -716,7 +716,7 @@ class Explorer:
         st = self.state
         head = f"<b>{html.escape(p.x_axis.label or 'step')} {step:.6g}</b>"
         body = []
-        for side, metric in enumerate(p.metrics):
+        for metric in p.metrics:
             rows = []
             for run in st.shown_runs:
                 found = self.model.at_step(run, metric, step, st.smoothing_method, st.smoothing)

@@ -26,10 +26,10 @@ from ..viewmodel.panel import y_domain
 from .theme import (
     DUAL_MARGIN_RIGHT,
     FIG_MARGIN,
-    Y_LABEL_OFFSET,
     MARKER_SIZE,
     PANEL_HEIGHT,
     RAW_OPACITY,
+    Y_LABEL_OFFSET,
     partner_color,
 )
 from .toolbar import PanelToolbar
@@ -437,5 +437,5 @@ def js_number(value: float) -> str:
 
 
 def js_labels(ticks: np.ndarray) -> dict[str, str]:
-    """bqplot ``tick_labels`` for `ticks`: compact labels (:func:`~rlexplore.transforms.ticks.tick_labels`)."""
+    """Bqplot ``tick_labels`` for `ticks`: compact labels (:func:`~rlexplore.transforms.ticks.tick_labels`)."""
     return dict(zip((js_number(t) for t in ticks), tick_labels(ticks)))
