@@ -131,6 +131,8 @@ class ExplorerState(HasTraits):
         ``"mean"`` or ``"median"``; ``"std"``, ``"sem"``, ``"minmax"``, ``"quantile"`` or ``"none"``.
     following : bool
         Whether an explorer opened with ``Explorer.follow`` polls its logs.
+    show_raw : bool
+        Whether the raw lines are drawn under the smoothed ones.
     """
 
     runs = Tuple(read_only=True)
@@ -153,6 +155,7 @@ class ExplorerState(HasTraits):
     group_center = Unicode("mean")
     group_band = Unicode("std")
     following = Bool(False)
+    show_raw = Bool(True)
 
     def __init__(
         self, runs: Sequence[str], available_metrics: Sequence[str], **traits: Any
