@@ -58,6 +58,9 @@ class Controls:
             continuous_update=True,
             layout=Layout(width="200px"),
         ).add_class("rlx-metric-filter")
+        self.show_raw = Checkbox(
+            value=True, description="raw", indent=False, layout=Layout(width="auto")
+        ).add_class("rlx-show-raw")
         self.filter_error = HTML().add_class("rlx-error")
         self.tool = ToggleButtons(
             options=TOOLS,
@@ -120,6 +123,7 @@ class Controls:
         """Show the state: slider, method, filter, legend and checkboxes."""
         self.smoothing.value = state.smoothing
         self.method.value = state.smoothing_method
+        self.show_raw.value = state.show_raw
         if self.metric_filter.value != state.metric_filter:
             self.metric_filter.value = state.metric_filter
         memo = (state.visible_runs, state.run_filter, state.metric_filter)

@@ -81,7 +81,15 @@ from .overview import Overview
 from .panel import MetricPanel
 from .status import status_html, write_state_file
 from .summary import SummaryView
-from .theme import MARKER_MAX_POINTS, ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
+from .theme import (
+    MARKER_MAX_POINTS,
+    MIN_PANEL_PX,
+    ROW_WIDTH_PX,
+    STYLESHEET,
+    THEMES,
+    css_slug,
+    run_color,
+)
 
 GRID_GAP_PX = 6  # the gap between panels of a row (rlexplore.views.layout)
 DATA_TRAITS = ("x_axis", "group_by", "group_pattern", "group_center", "group_band")
@@ -99,6 +107,7 @@ STAGES: dict[str, frozenset[str]] = {
     "expanded": frozenset({"grid", "toolbar", "lines"}),
     "hover_step": frozenset({"lines", "hover"}),
     "metric_filter": frozenset({"lines", "grid", "overview", "controls", "summary"}),
+    "show_raw": frozenset({"lines", "controls"}),
 }
 ALL_STAGES = frozenset().union(*STAGES.values())
 
@@ -299,11 +308,20 @@ class Explorer:
         """The width of a row of panels in pixels: measured by the page, else assumed."""
         return self.meter.width or ROW_WIDTH_PX
 
+    @property
+    def shown_columns(self) -> int:
+        """Panels to a row now: ``columns``, or fewer when the row cannot give each
+        :data:`~rlexplore.views.theme.MIN_PANEL_PX` (a narrow JupyterLab pane).
+        """
+        fits = (self.row_width + GRID_GAP_PX) // (MIN_PANEL_PX + GRID_GAP_PX)
+        return max(1, min(self.columns, fits))
+
     def panel_width(self, key) -> int:
         """The width in pixels of the panel `key` (a row's share, or the row when expanded)."""
         if panel_key(key) in self.state.expanded:
             return self.row_width
-        return max(1, (self.row_width - GRID_GAP_PX * (self.columns - 1)) // self.columns)
+        n = self.shown_columns
+        return max(1, (self.row_width - GRID_GAP_PX * (n - 1)) // n)
 
     def panel_view(self, key) -> PanelView:
         """What the state asks panel `key` to show (the view model computes the rest)."""
@@ -528,6 +546,7 @@ class Explorer:
         c.method.observe(guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value")
         c.run_filter.observe(guard(self._on_filter_text), "value")
         c.metric_filter.observe(guard(self._on_metric_filter_text), "value")
+        c.show_raw.observe(guard(lambda ch: setattr(st, "show_raw", bool(ch["new"]))), "value")
         c.reset.on_click(guard(lambda _: st.reset_range()))
         c.tool.observe(guard(self._on_tool), "value")
         for run, entry in c.legend_entries.items():
@@ -654,6 +673,10 @@ class Explorer:
 
     def _draw_lines(self, domain) -> None:
         panels = self.shown_panels
+        self.grid.set_columns(self.shown_columns)
+        for p in panels:
+            p.fit_height(self.panel_width(p.key))
+            p.show_raw(self.state.show_raw)
         frames = self.model.frames({p.key: self.panel_view(p.key) for p in panels})
         for p in panels:
             p.draw(frames[p.key])

@@ -106,6 +106,15 @@ class PanelGrid:
             shown.append(section.widget)
         self.widget.children = tuple(shown)
 
+    def set_columns(self, columns: int) -> None:
+        """Lay rows out `columns` wide from now on (the page is narrower or wider)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        value = _grid_layout(columns).grid_template_columns
+        for grid in [self._flat, *(s.grid for s in self._sections.values())]:
+            grid.layout.grid_template_columns = value
+
     def section(self, name: str, *, pinned: bool = False) -> Section | None:
         """The section of prefix `name` (or the pinned section), if it was ever shown."""
         return self._sections.get((pinned, PINNED if pinned else name))

@@ -24,11 +24,15 @@ from ..transforms.ticks import inner_ticks, nice_domain, tick_labels
 from ..viewmodel import KINDS, RAW, PanelFrame, PanelView, Rows, unit_xy
 from ..viewmodel.panel import y_domain
 from .theme import (
+    ASPECT,
     DUAL_MARGIN_RIGHT,
     FIG_MARGIN,
     MARKER_SIZE,
     PANEL_HEIGHT,
+    PANEL_HEIGHT_PX,
     RAW_OPACITY,
+    RAW_WIDTH,
+    SPARSE_RAW_OPACITY,
     Y_LABEL_OFFSET,
     partner_color,
 )
@@ -179,16 +183,14 @@ class MetricPanel:
         )
 
     def _line(self, kind: str, side: int) -> bq.Lines:
+        # markers only on the logged (raw) points of sparse metrics; smoothed lines have none
+        marker = (
+            ("square" if side == 0 and self.dual else "circle") if self._markers[side] else None
+        )
         style = (
-            {"stroke_width": 1.0}
+            {"stroke_width": RAW_WIDTH, "marker": marker, "marker_size": MARKER_SIZE}
             if kind == RAW
-            else {
-                "stroke_width": 2.0,
-                "marker_size": MARKER_SIZE,
-                "marker": ("square" if side == 0 and self.dual else "circle")
-                if self._markers[side]
-                else None,
-            }
+            else {"stroke_width": 2.0}
         )
         return bq.Lines(
             x=np.zeros((1, 2), dtype=np.float32),
@@ -241,8 +243,9 @@ class MetricPanel:
                 self._sent[id(mark)] = sent
             if list(mark.colors) != colors:
                 mark.colors = colors
-            if kind == RAW and list(mark.opacities) != [RAW_OPACITY] * len(colors):
-                mark.opacities = [RAW_OPACITY] * len(colors)
+            faint = SPARSE_RAW_OPACITY if self._markers[side] else RAW_OPACITY
+            if kind == RAW and list(mark.opacities) != [faint] * len(colors):
+                mark.opacities = [faint] * len(colors)
             if list(mark.labels or []) != list(rows.runs):
                 mark.labels = list(rows.runs)
             if self.dual and mark.line_style != style:
@@ -307,6 +310,19 @@ class MetricPanel:
             with self.x_axis.hold_sync():
                 self.x_axis.tick_values = ticks
                 self.x_axis.tick_labels = js_labels(ticks)
+
+    def show_raw(self, on: bool) -> None:
+        """Show or hide the raw lines (the smoothed ones stay)."""
+        for (kind, _side), mark in self.lines.items():
+            if kind == RAW and mark.visible != on:
+                mark.visible = on
+
+    def fit_height(self, width_px: int) -> None:
+        """A plot height from the panel's width: about :data:`ASPECT` to 1, within bounds."""
+        lo, hi = PANEL_HEIGHT_PX
+        height = f"{int(max(lo, min(hi, (width_px - self.margin) / ASPECT)))}px"
+        if self.figure.layout.height != height:
+            self.figure.layout.height = height
 
     def plot_width(self, width_px: int) -> int:
         """The plotting area's width in pixels for a panel `width_px` wide."""

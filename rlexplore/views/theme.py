@@ -23,12 +23,17 @@ GLASBEY_EXTENSION = (
 PALETTE = OKABE_ITO + GLASBEY_EXTENSION
 MUTED = "#8C8C8C"  # not a run's colour: rules, cursors, what has no run
 THEMES = ("auto", "light", "dark")
-RAW_OPACITY = 0.25
+RAW_OPACITY = 0.16  # raw lines are faint and thin: the smoothed curve reads first
+RAW_WIDTH = 0.75
+SPARSE_RAW_OPACITY = 0.55  # a sparse metric's raw line carries its markers: less faint
+MIN_PANEL_PX = 280  # fewer columns than asked when a row cannot give each panel this much
+ASPECT = 1.8  # a panel's plot is this many times as wide as tall, within the heights below
+PANEL_HEIGHT_PX = (170, 420)
 PANEL_HEIGHT = "240px"
 OVERVIEW_HEIGHT = "72px"
 ROW_WIDTH_PX = 1200  # the assumed width of a row of panels; a panel's share is its pixel width
 MARKER_MAX_POINTS = 200  # a metric with at most this many points per run gets markers
-MARKER_SIZE = 24
+MARKER_SIZE = 9  # px²: small dots on the logged points of sparse metrics
 FIG_MARGIN = {"top": 10, "bottom": 34, "left": 62, "right": 22}
 DUAL_MARGIN_RIGHT = 62
 Y_LABEL_OFFSET = "46px"  # a y axis label's distance from its axis: past 5-character tick labels
@@ -104,7 +109,12 @@ STYLESHEET = (
     ".rlx-explorer .rlx-tool-button { width: 26px; height: 22px; padding: 0; margin: 0 1px;"
     " background: transparent; border: none; box-shadow: none; color: var(--jp-ui-font-color2, #616161); }"
     ".rlx-explorer .rlx-tool-button.mod-active { color: var(--jp-brand-color1, #1976d2); }"
-    ".rlx-explorer .rlx-menu-box { border-top: 1px dashed var(--jp-border-color2, #e0e0e0); font-size: 12px; }"
+    # the panel menu opens over the plot, never pushing it out of line with its row
+    ".rlx-explorer .rlx-menu-box { position: absolute; top: 26px; right: 4px; z-index: 25;"
+    " background: var(--jp-layout-color0, #fff); border: 1px solid var(--jp-border-color1, #bdbdbd);"
+    " border-radius: 4px; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); padding: 2px 4px; font-size: 12px; }"
+    ".rlx-explorer .rlx-controls { gap: 2px 6px; }"
+    ".rlx-explorer .rlx-controls .widget-text input { min-width: 0; }"
     ".rlx-explorer .rlx-axis-key { font-size: 11px; min-height: 0; }"
     ".rlx-explorer .rlx-axis-key .widget-html-content { line-height: 1.35; }"
     # the hover readout is a tooltip table beside the cursor (rlexplore.views.hover places it):

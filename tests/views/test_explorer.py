@@ -15,6 +15,7 @@ from traitlets import All
 import rlexplore as rlx
 from rlexplore.transforms.ticks import nice_domain
 from rlexplore.views import Explorer
+from rlexplore.views.theme import RAW_OPACITY
 
 RUNS = ("GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight")
 
@@ -264,7 +265,13 @@ def test_raw_lines_are_faint_under_the_smoothed_ones(methods):
         ("critic/score/mean", "raw"),
         ("critic/score/mean", "smoothed"),
     ]
-    assert list(raw.opacities) == [0.25] * 3 and smoothed.stroke_width == 2.0
+    assert list(raw.opacities) == [RAW_OPACITY] * 3 and smoothed.stroke_width == 2.0
+    assert raw.stroke_width < 1.0 and smoothed.marker is None
+    methods.state.show_raw = False  # the option to hide raw lines
+    assert raw.visible is False and smoothed.visible is True
+    assert methods.controls.show_raw.value is False
+    methods.controls.show_raw.set_state({"value": True})
+    assert methods.state.show_raw is True and raw.visible is True
 
 
 # -- step range and brushing ---------------------------------------------------------------
@@ -480,7 +487,9 @@ def test_sparse_metrics_are_connected_lines_with_markers(dashboard):
     p = dashboard.panel("eval/math-eval/accuracy/mean")
     drawn = p.drawn()
     assert drawn.value.notna().all() and (drawn.groupby(["run", "kind"]).size() == 16).all()
-    assert p.lines[("smoothed", 0)].marker == "circle" and p.lines[("raw", 0)].marker is None
+    # small markers on the logged (raw) points, none on the smoothed curve
+    assert p.lines[("raw", 0)].marker == "circle" and p.lines[("smoothed", 0)].marker is None
+    assert p.lines[("raw", 0)].marker_size <= 16
 
 
 def test_dense_metrics_have_no_markers_unless_asked(methods_ds, methods):
@@ -503,7 +512,7 @@ def test_a_dual_axis_panel_has_two_coloured_axes_and_says_which_line_is_which(le
         and right.color == colors["eval/reproduced_rate"]
     )
     assert left.color != right.color
-    markers = {p.kind_of(m)[0]: m.marker for m in p.figure.marks if p.kind_of(m)[1] == "smoothed"}
+    markers = {p.kind_of(m)[0]: m.marker for m in p.figure.marks if p.kind_of(m)[1] == "raw"}
     assert markers == {"response_length/mean": "square", "eval/reproduced_rate": "circle"}
     assert "left axis" in p.axis_key.value and "right axis" in p.axis_key.value
     drawn = p.drawn().groupby(["metric", "kind"]).size().to_dict()
