@@ -12,8 +12,9 @@ in reveals every point.
 Pixel columns are defined once, by :func:`pixel_columns`: ``x_range = (lo, hi)`` is cut
 into `width` equal columns at the edges ``lo + k * (hi - lo) / width``; a step on an
 edge belongs to the column on its right, and ``x == hi`` to the last column.
-The Rust library ``tsdownsample`` does the per-column work when it is installed
-(``pip install 'rlexplore[downsample]'``); an exact numpy version is used otherwise.
+The package's C kernel (``_smoothing.c``: one pass, the GIL released) does the per-column
+work; without it, the Rust library ``tsdownsample`` when installed
+(``pip install 'rlexplore[downsample]'``), else an exact numpy version.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+try:  # the package's compiled kernel (setup.py builds it when a C compiler exists)
+    from . import _smoothing  # type: ignore[attr-defined]
+
+    _m4_into = _smoothing.m4_into
+except ImportError:  # pragma: no cover - exercised only without the extension
+    _m4_into = None
 
 try:  # optional: the Rust kernels of tsdownsample, about 10x faster than numpy
     from tsdownsample import M4Downsampler, MinMaxLTTBDownsampler
@@ -80,6 +88,9 @@ def arg_downsample(
     lo, hi = _resolve_range(xs, ys, x_range)
     i0, i1 = int(np.searchsorted(xs, lo, "left")), int(np.searchsorted(xs, hi, "right"))
     xv, yv = xs[i0:i1], ys[i0:i1]
+    if method == "m4" and _m4_into is not None and yv.size > POINTS_PER_PIXEL * width:
+        idx = i0 + _m4_compiled(xv, yv, width, lo, hi)
+        return _with_neighbours(ys, idx, i0, i1) if neighbours else idx
     finite = np.isfinite(yv)
     kept = None if finite.all() else np.flatnonzero(finite)  # views, when nothing is missing
     if kept is not None:
@@ -187,6 +198,15 @@ def _select(xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, me
     if M4Downsampler is None or width < 2:  # tsdownsample needs two bins or more
         return _m4_numpy(counts, yv)
     return _m4_rust(counts, yv, width)
+
+
+def _m4_compiled(xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float) -> np.ndarray:
+    """M4 by the package's C kernel: the columns' bounds by binary search, then one pass."""
+    bounds = np.empty(width + 1, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, xv.size
+    bounds[1:-1] = np.searchsorted(xv, _edges(width, (lo, hi)), "left")
+    out = np.empty(POINTS_PER_PIXEL * width, dtype=np.int64)
+    return out[: _m4_into(np.ascontiguousarray(yv), bounds, out)]
 
 
 def _m4_rust(counts: np.ndarray, yv: np.ndarray, width: int) -> np.ndarray:

@@ -184,29 +184,80 @@ def smooth(
 
 
 def smooth_many(
-    rows: Sequence[np.ndarray], method: str = "ema", *, weight: float = 0.6
-) -> list[np.ndarray]:
+    rows: Sequence[np.ndarray],
+    method: str = "ema",
+    *,
+    weight: float = 0.6,
+    out: Sequence[np.ndarray | None] | None = None,
+) -> list[tuple[np.ndarray, tuple[float, float] | None]]:
     """:func:`smooth` each 1-D series of `rows` (lengths may differ), in parallel threads.
 
     The compiled EMA and the FFT convolutions release the GIL, so the series are smoothed
-    on every core.
+    on every core. `out` may give a buffer per row (of the row's shape, or None) to
+    write into instead of new memory.
+
+    Returns
+    -------
+    list of (numpy.ndarray, (float, float) or None)
+        Per row, the smoothed values and their smallest and largest finite value (None
+        when there is none).
 
     Examples
     --------
-    >>> [r.tolist() for r in smooth_many([np.array([1.0, 2.0]), np.array([4.0])], weight=0.5)]
-    [[1.0, 1.6666666666666667], [4.0]]
+    >>> [(v.tolist(), r) for v, r in smooth_many([np.array([1.0, 2.0]), np.array([4.0])], weight=0.5)]
+    [([1.0, 1.6666666666666667], (1.0, 1.6666666666666667)), ([4.0], (4.0, 4.0))]
     """
-    check_weight(weight)
+    w = check_weight(weight)
     if method not in METHODS:
         raise ValueError(f"unknown smoothing method {method!r}; expected one of {METHODS}")
+    buffers = list(out) if out is not None else [None] * len(rows)
 
-    def one(row: np.ndarray) -> np.ndarray:
-        return smooth(row, method, weight=weight)
+    def one(i: int) -> tuple[np.ndarray, tuple[float, float] | None]:
+        row, dst = rows[i], buffers[i]
+        if dst is None or dst.shape != np.shape(row) or dst.dtype != np.float64:
+            dst = None
+        if method == "ema" and _ema_into is not None and w != 0 and _plain(row):
+            dst = np.empty_like(row) if dst is None else dst
+            lo, hi = _ema_into(row, dst, w, debias_table(w))
+            return dst, ((lo, hi) if lo <= hi else None)
+        result = smooth(row, method, weight=w)
+        if dst is not None:
+            dst[...] = result
+            result = dst
+        return result, finite_range(result)
 
-    sizes = sum(int(np.size(r)) for r in rows)
-    if len(rows) < 2 or sizes < PARALLEL_POINTS:
-        return [one(r) for r in rows]
-    return list(_pool().map(one, rows))
+    if len(rows) < 2 or sum(int(np.size(r)) for r in rows) < PARALLEL_POINTS:
+        return [one(i) for i in range(len(rows))]
+    return list(_pool().map(one, range(len(rows))))
+
+
+def _plain(row: np.ndarray) -> bool:
+    """Whether `row` is a 1-D contiguous float64 array (the compiled kernel's input)."""
+    return (
+        isinstance(row, np.ndarray)
+        and row.ndim == 1
+        and row.dtype == np.float64
+        and row.flags.c_contiguous
+    )
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite value, or None when there is none.
+
+    Examples
+    --------
+    >>> finite_range(np.array([3.0, np.nan, -1.0])), finite_range(np.array([np.nan]))
+    ((-1.0, 3.0), None)
+    """
+    if values.size == 0:
+        return None
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return None
+        lo, hi = float(finite.min()), float(finite.max())
+    return lo, hi
 
 
 PARALLEL_POINTS = 200_000  # below this, threads cost more than they save

@@ -109,20 +109,22 @@ class PanelModel:
         """
         key = (side, view.shown, view.step_range, view.log, view.outliers)
         if key not in self._ranges:
-            raw = self._values(side, RAW, view)
             self._ranges = {k: v for k, v in self._ranges.items() if len(k) != 5 or k == key}
-            self._ranges[key] = (
-                y_domain(raw, log=view.log, outliers=True)
-                if view.outliers
-                else _extremes(raw, view.log)
-            )
+            if view.outliers:
+                found = y_domain(self._values(side, RAW, view), log=view.log, outliers=True)
+            else:  # M4 keeps every pixel column's extremes: the drawn points have the range
+                rows = self.rows(RAW, self.metrics[side], view)
+                found = _extremes([y[y > 0] if view.log else y for y in rows.y], False)
+                if found is not None and view.log:
+                    found = (float(np.log10(found[0])), float(np.log10(found[1])))
+            self._ranges[key] = found
         full = key + (view.method, view.weight)
         if full not in self._ranges:
             found = self._ranges[key]
             if view.outliers:
                 domain = found
             else:
-                extra = self._values(side, SMOOTHED, view) + self._band_values(side, view)
+                extra = self._smoothed_values(side, view) + self._band_values(side, view)
                 domain = widen(found, _extremes(extra, view.log), log=view.log)
             self._ranges = {k: v for k, v in self._ranges.items() if len(k) == 5 or k == full}
             self._ranges[full] = domain
@@ -135,6 +137,14 @@ class PanelModel:
             steps, values = src.series(run, metric, kind, view.method, view.weight)
             parts.append(values[window(steps, view.step_range)])
         return parts
+
+    def _smoothed_values(self, side: int, view: PanelView) -> list[np.ndarray]:
+        """The smoothed values in view; over all steps, only each series' extremes."""
+        if view.step_range is not None or view.log:
+            return self._values(side, SMOOTHED, view)
+        src, metric = self._source(), self.metrics[side]
+        found = [src.smoothed_range(r, metric, view.method, view.weight) for r in view.shown]
+        return [np.array(e, dtype=np.float64) for e in found if e is not None]
 
     def _band_values(self, side: int, view: PanelView) -> list[np.ndarray]:
         parts = []

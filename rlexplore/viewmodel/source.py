@@ -83,11 +83,14 @@ class ViewStore(SeriesStore):
             self.members = {r: (r,) for r in self.runs}
             x_grid = xs.values
         self.x = np.asarray(x_grid, dtype=np.float64)
+        self._extent: tuple[float, float] | None = None
 
     @property
     def extent(self) -> tuple[float, float]:
         """The smallest and largest finite x."""
-        return _extent(self.x)
+        if self._extent is None:
+            self._extent = _extent(self.x)
+        return self._extent
 
     def x_of(self, r: int) -> np.ndarray:
         """The x values of run (or group) position `r` on the chosen axis."""

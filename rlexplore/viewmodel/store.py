@@ -23,34 +23,67 @@ from .lines import window
 
 Series = tuple[np.ndarray, np.ndarray]
 SMOOTH_CACHE_BYTES = 2**31  # smoothed series kept (least recently used go first)
+SMOOTH_SETTINGS = 2  # smoothings kept: the current one and the one before
 STATS = ("last", "min", "max", "mean")
 
 
 class SmoothCache:
-    """Smoothed series by ``(method, weight, run index, metric index)``, bounded in bytes."""
+    """Smoothed series by ``(method, weight, run, metric)``, with their value ranges.
 
-    def __init__(self, budget: int = SMOOTH_CACHE_BYTES) -> None:
-        self.budget = budget
-        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+    At most `settings` smoothings (method and weight) are kept, and `budget` bytes: the
+    least recently used go first. Their arrays are recycled as the next smoothing's
+    buffers (:meth:`buffer`): on a slider move every series gets a new curve of the same
+    length, and fresh memory costs more to touch than smoothing does.
+    """
+
+    def __init__(self, budget: int = SMOOTH_CACHE_BYTES, settings: int = SMOOTH_SETTINGS) -> None:
+        self.budget, self.settings = budget, settings
+        self._items: OrderedDict[tuple, tuple[np.ndarray, tuple[float, float] | None]] = (
+            OrderedDict()
+        )
+        self._spare: dict[int, list[np.ndarray]] = {}
         self._bytes = 0
 
-    def get(self, key: tuple) -> np.ndarray | None:
-        """The cached series of `key`, or None."""
+    def get(self, key: tuple) -> tuple[np.ndarray, tuple[float, float] | None] | None:
+        """The cached ``(values, range)`` of `key`, or None."""
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
         return found
 
-    def put(self, key: tuple, value: np.ndarray) -> None:
-        """Keep `value`, dropping the least recently used series past the budget."""
-        self._items[key] = value
-        self._bytes += value.nbytes
+    def start(self, setting: tuple) -> None:
+        """Make room for smoothing `setting` (``(method, weight)``): past :attr:`settings`,
+        the least recently used smoothing's arrays become spare buffers.
+        """
+        kept = list(dict.fromkeys(k[:2] for k in self._items))
+        if setting in kept:
+            return
+        self._spare.clear()  # spares not taken by the last smoothing: let them go
+        for old in kept[: max(0, len(kept) - self.settings + 1)]:
+            for key in [k for k in self._items if k[:2] == old]:
+                self._evict(key)
+
+    def buffer(self, size: int) -> np.ndarray | None:
+        """A spare float64 array of `size` elements, if one was recycled."""
+        spares = self._spare.get(size)
+        return spares.pop() if spares else None
+
+    def put(self, key: tuple, values: np.ndarray, extremes: tuple[float, float] | None) -> None:
+        """Keep `values` (and their range), dropping the least recently used past the budget."""
+        self._items[key] = (values, extremes)
+        self._bytes += values.nbytes
         while self._bytes > self.budget and len(self._items) > 1:
-            self._bytes -= self._items.popitem(last=False)[1].nbytes
+            self._evict(next(iter(self._items)))
+
+    def _evict(self, key: tuple) -> None:
+        values = self._items.pop(key)[0]
+        self._bytes -= values.nbytes
+        self._spare.setdefault(values.size, []).append(values)
 
     def clear(self) -> None:
         """Forget every series."""
         self._items.clear()
+        self._spare.clear()
         self._bytes = 0
 
 
@@ -108,22 +141,35 @@ class SeriesStore:
 
     def smoothed(self, run: str, metric: str, method: str, weight: float) -> Series:
         """``(x, smoothed values)`` at the logged finite points (cached)."""
+        return self.raw(run, metric)[0], self._smoothed(run, metric, method, weight)[0]
+
+    def smoothed_range(
+        self, run: str, metric: str, method: str, weight: float
+    ) -> tuple[float, float] | None:
+        """The smallest and largest smoothed value of a series (None when it is empty)."""
+        return self._smoothed(run, metric, method, weight)[1]
+
+    def _smoothed(self, run, metric, method, weight):
         self.smooth(((run, metric),), method, weight)
-        key = (*smooth_key(method, weight), run, metric)
-        cached = self.smoothed_cache.get(key)
-        if cached is None:  # evicted at once: a budget smaller than one series
-            cached = smooth_many([self.raw(run, metric)[1]], method, weight=weight)[0]
-        return self.raw(run, metric)[0], cached
+        found = self.smoothed_cache.get((*smooth_key(method, weight), run, metric))
+        if found is None:  # evicted at once: a budget smaller than one series
+            found = smooth_many([self.raw(run, metric)[1]], method, weight=weight)[0]
+        return found
 
     def smooth(self, pairs: Iterable[tuple[str, str]], method: str, weight: float) -> None:
         """Smooth every (run, metric) of `pairs` not cached yet, in parallel threads."""
         base = smooth_key(method, weight)
-        todo = [p for p in dict.fromkeys(pairs) if self.smoothed_cache.get((*base, *p)) is None]
+        cache = self.smoothed_cache
+        todo = [p for p in dict.fromkeys(pairs) if cache.get((*base, *p)) is None]
         if not todo:
             return
-        results = smooth_many([self.raw(*p)[1] for p in todo], method, weight=weight)
-        for pair, values in zip(todo, results):
-            self.smoothed_cache.put((*base, *pair), values)
+        cache.start(base)
+        rows = [self.raw(*p)[1] for p in todo]
+        out = [cache.buffer(r.size) for r in rows]
+        for pair, (values, extremes) in zip(
+            todo, smooth_many(rows, method, weight=weight, out=out)
+        ):
+            cache.put((*base, *pair), values, extremes)
 
     def series(self, run: str, metric: str, kind: str, method: str, weight: float) -> Series:
         """``kind="raw"`` or ``"smoothed"``: see :meth:`raw` and :meth:`smoothed`."""
