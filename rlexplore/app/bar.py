@@ -22,7 +22,8 @@ body:has(.rlx-app .rlx-explorer.rlx-theme-light), body:has(.rlx-app .rlx-explore
   { background: #ffffff; color-scheme: light; }
 .rlx-app .rlx-app-bar { justify-content: flex-end; align-items: center; gap: 6px; font-size: 12px; }
 .rlx-app .rlx-theme-switch .widget-toggle-button { width: auto; min-width: 48px; padding: 0 8px; }
-.rlx-app:has(.rlx-theme-dark) .rlx-app-bar { background: #111111; color: #e6e6e6; }
+.rlx-app:has(.rlx-theme-dark) .rlx-app-bar, .rlx-app:has(.rlx-theme-dark) .rlx-app-bar .widget-html-content
+  { background: #111111; color: #e6e6e6; }
 .rlx-app:has(.rlx-theme-dark) .rlx-theme-switch .widget-toggle-button
   { background: #2a2a2a; color: #e6e6e6; }
 .rlx-app:has(.rlx-theme-dark) .rlx-theme-switch .widget-toggle-button.mod-active

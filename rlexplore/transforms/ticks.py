@@ -87,6 +87,22 @@ def nice_domain(
     raise AssertionError("unreachable: the coarsest candidate step fits")  # pragma: no cover
 
 
+def axis_range(
+    lo: float, hi: float, *, max_ticks: int = MAX_TICKS
+) -> tuple[float, float, np.ndarray]:
+    """:func:`nice_domain` of a padded data range, starting at 0 when only the padding
+    took it below 0 (a loss, a length, a KL never go negative: no ``-0.02`` tick for them).
+
+    Examples
+    --------
+    >>> axis_range(-0.003, 0.063)[:2]
+    (0.0, 0.08)
+    """
+    if lo < 0 < hi and -lo <= 0.06 * (hi - lo):
+        lo = 0.0
+    return nice_domain(lo, hi, max_ticks=max_ticks)
+
+
 def nice_ticks(lo: float, hi: float, *, max_ticks: int = MAX_TICKS) -> np.ndarray:
     """Round tick values covering ``[lo, hi]`` (see :func:`nice_domain`)."""
     return nice_domain(lo, hi, max_ticks=max_ticks)[2]

@@ -85,6 +85,7 @@ from .theme import (
     MARKER_MAX_POINTS,
     MIN_PANEL_PX,
     ROW_WIDTH_PX,
+    SPARSE_EVERY,
     STYLESHEET,
     THEMES,
     css_slug,
@@ -590,9 +591,12 @@ class Explorer:
                 self._panels[key] = self._make_panel(key, i)
 
     def _wants_markers(self, metric: str) -> bool:
+        """Markers for a sparse metric: few points, logged every few steps (an evaluation)."""
         if self._markers is not None:
             return bool(self._markers)
-        return self.model.source.point_count(metric) <= MARKER_MAX_POINTS
+        count = self.model.source.point_count(metric)
+        lo, hi = self.model.extent
+        return 0 < count <= MARKER_MAX_POINTS and hi - lo >= SPARSE_EVERY * (count - 1)
 
     def _make_panel(self, key, index: int) -> MetricPanel:
         p = MetricPanel(

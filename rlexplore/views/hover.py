@@ -46,7 +46,8 @@ export default {
         const a = area(fig).getBoundingClientRect(), p = panel.getBoundingClientRect();
         const x = a.left + fx * a.width - p.left;
         const y = panel === over && clientY !== null ? clientY - p.top + 14 : a.top - p.top + 4;
-        const left = fx > 0.55 ? x - out.offsetWidth - 14 : x + 14;
+        const room = document.documentElement.clientWidth - p.left;  // keep it on the page
+        const left = fx > 0.55 || x + 14 + out.offsetWidth > room ? x - out.offsetWidth - 14 : x + 14;
         out.style.left = Math.max(0, left) + "px";
         out.style.top = Math.max(0, Math.min(y, p.height - out.offsetHeight)) + "px";
       }

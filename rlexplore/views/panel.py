@@ -20,7 +20,7 @@ import pandas as pd
 from ipywidgets import HTML, Layout, VBox
 
 from ..state import PanelKey, panel_label, panel_metrics
-from ..transforms.ticks import inner_ticks, nice_domain, tick_labels
+from ..transforms.ticks import axis_range, inner_ticks, tick_labels
 from ..viewmodel import KINDS, RAW, PanelFrame, PanelView, Rows, unit_xy
 from ..viewmodel.panel import y_domain
 from .theme import (
@@ -258,7 +258,7 @@ class MetricPanel:
             if axis.tick_values is not None:
                 axis.tick_values, axis.tick_labels = None, {}
             return domain
-        lo, hi, ticks = nice_domain(float(domain[0]), float(domain[1]), max_ticks=self.max_y_ticks)
+        lo, hi, ticks = axis_range(float(domain[0]), float(domain[1]), max_ticks=self.max_y_ticks)
         if axis.tick_values is None or not np.array_equal(axis.tick_values, ticks):
             with axis.hold_sync():
                 axis.tick_values = ticks
@@ -267,10 +267,10 @@ class MetricPanel:
 
     @property
     def max_y_ticks(self) -> int:
-        """As many y ticks as the plot's height holds, 4 to 7 (one per ~34 px)."""
+        """As many y ticks as the plot's height holds, 4 to 7 (one per ~24 px)."""
         height = int(str(self.figure.layout.height or PANEL_HEIGHT).rstrip("px") or 240)
         plot = height - int(self.figure.fig_margin["top"]) - int(self.figure.fig_margin["bottom"])
-        return max(4, min(7, plot // 34))
+        return max(4, min(7, plot // 24))
 
     def _draw_bands(self, frame: PanelFrame, y_doms) -> list:
         marks = []

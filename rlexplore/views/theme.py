@@ -32,7 +32,8 @@ PANEL_HEIGHT_PX = (170, 420)
 PANEL_HEIGHT = "240px"
 OVERVIEW_HEIGHT = "72px"
 ROW_WIDTH_PX = 1200  # the assumed width of a row of panels; a panel's share is its pixel width
-MARKER_MAX_POINTS = 200  # a metric with at most this many points per run gets markers
+MARKER_MAX_POINTS = 200  # a metric with at most this many points per run gets markers,
+SPARSE_EVERY = 4  # if logged at most every 4th step of the log (an evaluation), as reference 003
 MARKER_SIZE = 9  # px²: small dots on the logged points of sparse metrics
 FIG_MARGIN = {"top": 10, "bottom": 34, "left": 62, "right": 22}
 DUAL_MARGIN_RIGHT = 62
@@ -139,6 +140,11 @@ STYLESHEET = (
     ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; position: sticky; top: 0;"
     " z-index: 30; background: var(--jp-layout-color0, #fff); padding: 2px 0; }"
     ".rlx-explorer .rlx-legend-entry.rlx-off { opacity: 0.6; }"
+    # the legend toggles runs: its checkbox twin (full names) is kept for scripts, not shown
+    ".rlx-explorer .rlx-runs { display: none; }"
+    ".rlx-explorer .rlx-summary-bar { align-items: center; gap: 4px; }"
+    ".rlx-explorer .rlx-summary-stat .widget-toggle-button { width: auto; min-width: 44px; padding: 0 8px; }"
+    ".rlx-explorer .rlx-summary-order { min-width: 32px; }"
     ".rlx-explorer .rlx-legend-entry { width: auto; background: transparent; box-shadow: none; font-size: 12px; }"
     ".rlx-explorer .rlx-section-header { width: auto; background: transparent; box-shadow: none;"
     " font-weight: 600; text-align: left; color: var(--jp-ui-font-color1, #212121); }"

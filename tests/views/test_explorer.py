@@ -13,7 +13,7 @@ from explorer_actions import array_state, click, drag, press
 from traitlets import All
 
 import rlexplore as rlx
-from rlexplore.transforms.ticks import nice_domain
+from rlexplore.transforms.ticks import axis_range
 from rlexplore.views import Explorer
 from rlexplore.views.theme import RAW_OPACITY
 
@@ -397,9 +397,9 @@ def test_ignore_outliers_sets_the_y_range_to_percentiles_and_keeps_the_points(me
     lo, hi = np.percentile(shown, [5, 95])  # of the raw points
     pad = (hi - lo) * 0.05  # padded, then stretched to round ticks
     assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
-        nice_domain(lo - pad, hi + pad, max_ticks=p.max_y_ticks)[:2]
+        axis_range(lo - pad, hi + pad, max_ticks=p.max_y_ticks)[:2]
     )
-    assert full[0] < p.y_scales[0]["linear"].min and p.y_scales[0]["linear"].max < full[1]
+    assert full[0] <= p.y_scales[0]["linear"].min and p.y_scales[0]["linear"].max < full[1]
     pd.testing.assert_frame_equal(p.drawn(), drawn)  # the outliers are still drawn
 
 
@@ -417,7 +417,7 @@ def test_the_y_range_follows_the_shown_runs_and_steps(methods, methods_ds):
     )
     pad = (values.max() - values.min()) * 0.05  # padded, then stretched to round ticks
     assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
-        nice_domain(values.min() - pad, values.max() + pad, max_ticks=p.max_y_ticks)[:2]
+        axis_range(values.min() - pad, values.max() + pad, max_ticks=p.max_y_ticks)[:2]
     )
 
 
@@ -483,13 +483,16 @@ def test_png_and_svg_buttons_save_the_figure(methods, monkeypatch):
 
 
 # -- sparse metrics, markers, dual axes -----------------------------------------------------
-def test_sparse_metrics_are_connected_lines_with_markers(dashboard):
+def test_sparse_metrics_are_connected_lines_with_markers(dashboard, length):
     p = dashboard.panel("eval/math-eval/accuracy/mean")
     drawn = p.drawn()
     assert drawn.value.notna().all() and (drawn.groupby(["run", "kind"]).size() == 16).all()
+    # logged every other step: no markers, as reference 002; every 5th or 10th: markers (003)
+    assert p.lines[("raw", 0)].marker is None
+    p = length.panels[0]
     # small markers on the logged (raw) points, none on the smoothed curve
-    assert p.lines[("raw", 0)].marker == "circle" and p.lines[("smoothed", 0)].marker is None
-    assert p.lines[("raw", 0)].marker_size <= 16
+    assert p.lines[("raw", 1)].marker == "circle" and p.lines[("smoothed", 1)].marker is None
+    assert p.lines[("raw", 1)].marker_size <= 16
 
 
 def test_dense_metrics_have_no_markers_unless_asked(methods_ds, methods):
