@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..state import PanelKey, panel_metrics
+from ..transforms.names import band_pairs
 from .frame import Band, PanelFrame, PanelView, Rows, SideFrame
 from .lines import curve_xy, line_xy, window
 from .source import ViewStore
@@ -156,7 +157,22 @@ class PanelModel:
     def _full_bands(self, metric: str, view: PanelView) -> list[Band]:
         src = self._source()
         found = [(run, src.band(run, metric, view.method, view.weight)) for run in view.shown]
-        return [Band(run, *b) for run, b in found if b is not None]
+        bands = [Band(run, *b) for run, b in found if b is not None]
+        return bands or self._minmax_bands(metric, view)
+
+    def _minmax_bands(self, metric: str, view: PanelView) -> list[Band]:
+        """W&B exports' ``<metric>__MIN`` / ``__MAX`` columns: a band around each run's line."""
+        src = self._source()
+        pair = band_pairs(src.metrics).get(metric)
+        if pair is None:
+            return []
+        out = []
+        for run in view.shown:
+            (x_lo, lower), (x_hi, upper) = src.raw(run, pair[0]), src.raw(run, pair[1])
+            x, i, j = np.intersect1d(x_lo, x_hi, assume_unique=True, return_indices=True)
+            if x.size:
+                out.append(Band(run, x, lower[i], upper[j]))
+        return out
 
     def bands(self, metric: str, view: PanelView) -> tuple[Band, ...]:
         """The shown groups' bands of `metric`, downsampled (none without grouping)."""

@@ -64,7 +64,7 @@ from typing import Any
 import bqplot as bq
 import pandas as pd
 import xarray as xr
-from ipywidgets import HTML, Layout, Output, VBox
+from ipywidgets import HTML, Dropdown, Layout, Output, VBox
 
 from ..errors import RLExploreError
 from ..state import ExplorerState, StateError, panel_key, panel_label, panel_metrics
@@ -238,6 +238,11 @@ class Explorer:
         self.overview = Overview(self.model.extent, self.colors, self._x_label())
         self.meter = WidthMeter().add_class("rlx-meter")
         self.hover_tracker = HoverTracker().add_class("rlx-hover")
+        self.overview_metric = Dropdown(
+            description="overview of",
+            style={"description_width": "initial"},
+            layout=Layout(width="auto", max_width="420px"),
+        ).add_class("rlx-overview-metric")
         self.grid = PanelGrid(self.columns, sections)
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
@@ -527,6 +532,7 @@ class Explorer:
                 c.filter_error,
                 c.legend,
                 c.run_list,
+                self.overview_metric,
                 self.overview.figure,
                 self.grid.widget,
                 self.summary_widget,
@@ -555,6 +561,9 @@ class Explorer:
         for run, box in c.checkboxes.items():
             box.observe(guard(functools.partial(self._on_checkbox, run)), "value")
         self.overview.brush.observe(guard(self._on_overview_brush), ["brushing", "selected"])
+        if not getattr(self, "_overview_wired", False):  # the dropdown outlives new controls
+            self._overview_wired = True
+            self.overview_metric.observe(guard(self._on_overview_metric), "value")
 
     def _new_run_widgets(self) -> None:
         """Runs (or groups) changed: new colours, checkboxes, legend and overview."""
@@ -688,12 +697,31 @@ class Explorer:
 
     def _draw_overview(self) -> None:
         st, ov = self.state, self.overview
-        shown = self.shown_panels
-        first = shown[0].metrics[0] if shown else None
+        first = self._overview_metric()
         method, weight = self.overview_smoothing
         width = max(1, self.row_width - ov.margin)
         ov.draw(self.model.overview(first, st.shown_runs, method, weight, width))
         ov.show_range(st.step_range)
+
+    def _on_overview_metric(self, change) -> None:
+        if not getattr(self, "_choosing", False):
+            self.render({"overview"})
+
+    def _overview_metric(self) -> str | None:
+        """The metric the overview strip draws: the one chosen, else the first panel's; the
+        dropdown (``rlx-overview-metric``) says which and offers the shown panels' metrics.
+        """
+        options = list(self.shown_metrics())
+        menu = self.overview_metric
+        if list(menu.options) != options:
+            keep = menu.value if menu.value in options else (options[0] if options else None)
+            self._choosing = True  # the menu's own observer must not draw meanwhile
+            try:
+                menu.options = options
+                menu.value = keep
+            finally:
+                self._choosing = False
+        return menu.value
 
     def _show_toolbars(self) -> None:
         st = self.state

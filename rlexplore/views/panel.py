@@ -358,15 +358,20 @@ class MetricPanel:
         self.axis_key.value = self._axis_key_html(axis_colors, single)
 
     def _axis_key_html(self, colors, single: bool) -> str:
+        """The dual-axis legend, over the plot as in reference 003: each line's glyph in its
+        colour (one run: two colours) or its dash (several runs), its name and axis.
+        """
         parts = []
         for side, (metric, color) in enumerate(zip(self.metrics, colors)):
             glyph = ("\u25a0" if side == 0 else "\u25cf") if self._markers[side] else ""
-            style = "solid" if (side == 0 or single) else "dashed"
+            line = "\u2501" if (side == 0 or single) else "\u2505"
             tint = f' style="color:{color}"' if color else ""
+            name = html.escape(self._labels.get(metric, metric))
             parts.append(
-                f"<span{tint}>{SIDES[side]} axis {glyph} ({style}): {html.escape(metric)}</span>"
+                f'<div class="rlx-axis-key-entry"><span{tint}>{line}{glyph}{line}</span> '
+                f'{name} <span class="rlx-axis-side">({SIDES[side]} axis)</span></div>'
             )
-        return " &nbsp;&middot;&nbsp; ".join(parts)
+        return "".join(parts)
 
     def _show_hover(self, view: PanelView) -> None:
         memo = (view.hover_step, view.shown, view.method, view.weight)

@@ -116,8 +116,13 @@ STYLESHEET = (
     " border-radius: 4px; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); padding: 2px 4px; font-size: 12px; }"
     ".rlx-explorer .rlx-controls { gap: 2px 6px; }"
     ".rlx-explorer .rlx-controls .widget-text input { min-width: 0; }"
-    ".rlx-explorer .rlx-axis-key { font-size: 11px; min-height: 0; }"
-    ".rlx-explorer .rlx-axis-key .widget-html-content { line-height: 1.35; }"
+    # the dual-axis legend sits over the plot's top-left corner, as in reference 003
+    ".rlx-explorer .rlx-axis-key { position: absolute; top: 34px; left: 72px; z-index: 5; margin: 0;"
+    " font-size: 11px; min-height: 0; pointer-events: none; }"
+    ".rlx-explorer .rlx-axis-key .widget-html-content { line-height: 1.35; padding: 2px 6px;"
+    " background: var(--jp-layout-color0, #fff); opacity: 0.92; border-radius: 3px;"
+    " border: 1px solid var(--jp-border-color2, #e0e0e0); }"
+    ".rlx-explorer .rlx-axis-key .rlx-axis-side { opacity: 0.65; }"
     # the hover readout is a tooltip table beside the cursor (rlexplore.views.hover places it):
     # out of the panel's flow, so it never moves the grid
     ".rlx-explorer .rlx-panel { position: relative; overflow: visible; }"
