@@ -69,9 +69,7 @@ def findings_view(explorer: Any, ds: xr.Dataset, findings: Any) -> FindingsView 
     elif not isinstance(findings, pd.DataFrame):
         findings = diagnose(ds, rules=findings)
     view = FindingsView(explorer, findings)
-    children = list(explorer.widget.children)
-    at = children.index(explorer._summary) if explorer._summary in children else len(children)
-    explorer.widget.children = tuple(children[:at] + [view.widget] + children[at:])
+    explorer.add_widget(view.widget)  # above the summary
     return view
 
 
@@ -107,10 +105,10 @@ class FindingsView:
             layout=Layout(grid_template_columns="repeat(5, max-content) 1fr", align_items="center")
         ).add_class("rlx-findings-table")
         self.widget = VBox([HTML(_STYLE), self.toggle, self.table]).add_class("rlx-findings")
-        self.toggle.observe(explorer._guard(lambda _: self.render()), "value")
+        self.toggle.observe(explorer.guard(lambda _: self.render()), "value")
         # every trait, like the explorer's own observer, so this runs after it (new panels exist)
         explorer.state.observe(
-            explorer._guard(lambda ch: self.render() if ch["name"] in _TRAITS else None)
+            explorer.guard(lambda ch: self.render() if ch["name"] in _TRAITS else None)
         )
         self.refresh(findings)
 
@@ -119,7 +117,7 @@ class FindingsView:
         current data (after ``ex.set_data`` or while following a live run) with `rules`.
         """
         if findings is None:
-            findings = diagnose(self._ex._ds, rules=rules)
+            findings = diagnose(self._ex.data, rules=rules)
         missing = {"run", "metric", "kind", "first_step", "last_step", "severity", "message"} - set(
             findings.columns
         )
@@ -171,7 +169,7 @@ class FindingsView:
     def select(self, i: int) -> None:
         """Brush finding `i`'s step range, padded by :data:`PAD` of its width, in every panel."""
         f = self.findings.loc[i]
-        lo, hi = self._ex._store.extent
+        lo, hi = self._ex.model.extent
         width = max(float(f.last_step - f.first_step), 0.02 * (hi - lo), 1.0)
         start = max(lo, float(f.first_step) - PAD * width)
         end = min(hi, float(f.last_step) + PAD * width)
@@ -187,9 +185,17 @@ class FindingsView:
             f = self.findings
             self._picked[key] = f.index[f["metric"].isin(panel.metrics) & f["run"].isin(shown_runs)]
         return [
-            self._recolored(mark, self.findings.at[i, "run"])
+            self._recolored(self._mark(i, panel), self.findings.at[i, "run"])
             for i in self._picked[key]
-            for mark in (self._mark(i, panel), self._label(i, panel))
+        ]
+
+    def overlays_above(self, panel: Any, shown_runs) -> list[bq.Mark]:
+        """The labels of `panel`'s finding bands: over the lines, so they are read."""
+        bands = {id(m) for m in self.overlays(panel, shown_runs)}
+        return [
+            self._recolored(self._label(i, p), self.findings.at[i, "run"])
+            for (i, p), mark in self._marks.items()
+            if p == panel.key and id(mark) in bands
         ]
 
     def labels(self, panel: Any) -> list[str]:
@@ -213,7 +219,8 @@ class FindingsView:
         ours = {id(m) for m in [*self._marks.values(), *self._labels.values()]}
         for p in self._ex.panels:
             p.overlays = lambda view, p=p: self.overlays(p, view.shown)
-            _apply(p, self.overlays(p, shown_runs), ours)
+            p.overlays_above = lambda view, p=p: self.overlays_above(p, view.shown)
+            _apply(p, self.overlays(p, shown_runs), self.overlays_above(p, shown_runs), ours)
         shown = self.shown()
         memo = (tuple(shown.index), self.on_steps)
         if memo != self._memo:
@@ -230,8 +237,8 @@ class FindingsView:
             self._marks[key] = self._new_mark(self.findings.loc[i])
         return self._marks[key]
 
-    def _label(self, i: int, panel: Any) -> bq.Label:
-        key = (i, panel.key)
+    def _label(self, i: int, panel_key: Any) -> bq.Label:
+        key = (i, panel_key)
         if key not in self._labels:
             f = self.findings.loc[i]
             self._labels[key] = bq.Label(
@@ -286,7 +293,7 @@ class FindingsView:
             tooltip="Brush these steps in every panel",
             layout=Layout(width="auto"),
         ).add_class("rlx-finding-brush")
-        button.on_click(self._ex._guard(lambda _: self.select(i)))
+        button.on_click(self._ex.guard(lambda _: self.select(i)))
         return button
 
     def _cells_of(self, i: int) -> tuple[HTML, ...]:
@@ -323,8 +330,10 @@ class FindingsView:
         self.widget.close()
 
 
-def _apply(panel: Any, overlays: list, ours: set[int]) -> None:
-    """Put `overlays` first (under the lines) in the panel's marks, leaving the others as they are."""
-    marks = list(overlays) + [m for m in panel.figure.marks if id(m) not in ours]
+def _apply(panel: Any, under: list, above: list, ours: set[int]) -> None:
+    """Put `under` first (under the lines) and `above` last in the panel's marks, leaving the
+    others as they are.
+    """
+    marks = list(under) + [m for m in panel.figure.marks if id(m) not in ours] + list(above)
     if marks != list(panel.figure.marks):
         panel.figure.marks = marks

@@ -138,6 +138,7 @@ class MetricPanel:
         self.widget.add_class("rlx-panel")
         self.index = -1
         self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
+        self.overlays_above = lambda view: []  # and over them (the findings' labels)
         self.set_index(index)
 
     @property
@@ -213,6 +214,7 @@ class MetricPanel:
             frame, [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
         )
         marks = self.overlays(view) + bands + (lines if shown else [])
+        marks += self.overlays_above(view)
         marks += [self.rule] if view.hover_step is not None else []
         for side, data in enumerate(frame.sides):
             y_dom = self._y_ticks(side, data.y_domain, view.log)

@@ -39,7 +39,7 @@ def test_bands_lie_along_the_top_edge_and_are_labelled_with_their_kind(ex):
     from rlexplore.views.findings import STRIP
 
     panel = ex.panel("actor/entropy")
-    band, label = panel.figure.marks[:2]
+    band, label = panel.figure.marks[0], panel.figure.marks[-1]  # the label over the lines
     assert min(band.y) >= STRIP[0] and max(band.y) <= STRIP[1]  # never over the lines
     assert ex.findings.labels(panel) == ["entropy collapse"]
     assert label.colors == [ex.colors[REC]] and label.x[0] == band.x[0]
@@ -54,7 +54,7 @@ def test_table_lists_every_finding_most_severe_first(ex):
     assert found.severity.iloc[0] == "critical"
     assert len(ex.findings.table.children) == 6 * (len(found) + 1)
     children = list(ex.widget.children)
-    assert children.index(ex.findings.widget) == children.index(ex._summary) - 1  # under the panels
+    assert children.index(ex.findings.widget) == children.index(ex.summary_widget) - 1  # under the panels
 
 
 def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
