@@ -40,7 +40,8 @@ def short_names(runs: Sequence[str]) -> dict[str, str]:
 
     The fewest trailing path components (``/``-separated) that keep the names apart,
     then without the words (split at ``-``, ``_``, space or ``.``) that every name
-    starts or ends with (case-insensitively). A name that would come out empty or equal
+    starts or ends with (case-insensitively; a shared trailing number stays, it may be
+    part of a value such as ``lr3e-6``). A name that would come out empty or equal
     to another's is kept whole.
 
     Examples
@@ -73,6 +74,9 @@ def _trim_common_words(names: list[str]) -> list[str]:
     head = _common_count([[w.lower() for w, _ in s] for s in splits])
     rest = [s[head:] for s in splits]
     tail = _common_count([[w.lower() for w, _ in reversed(s)] for s in rest])
+    # a shared number at the end is part of a value ("lr3e-6", "beta-0.1"): keep it
+    while tail and not any(c.isalpha() for c in rest[0][len(rest[0]) - tail][0]):
+        tail -= 1
     out = []
     for s in rest:
         kept = s[: len(s) - tail] if tail else s

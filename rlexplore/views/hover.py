@@ -14,8 +14,9 @@ work together.
 Hovering over a legend entry dims every other run's lines in every panel, in the page
 alone (the entry's colour picks the lines).
 
-CSS classes: ``rlx-hover`` (the tracker, invisible), ``rlx-highlighting`` (on the explorer
-while a legend entry is hovered), ``rlx-hl`` (the highlighted run's line paths).
+CSS classes: ``rlx-hover`` (the tracker, invisible), ``rlx-readout-far`` (the readouts of
+the panels the pointer is not over: smaller), ``rlx-highlighting`` (on the explorer while a
+legend entry is hovered), ``rlx-hl`` (the highlighted run's line paths).
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ export default {
         resized.observe(out);
         const a = area(fig).getBoundingClientRect(), p = panel.getBoundingClientRect();
         const x = a.left + fx * a.width - p.left;
-        const y = panel === over && clientY !== null ? clientY - p.top + 14 : a.top - p.top + 4;
-        const room = document.documentElement.clientWidth - p.left;  // keep it on the page
+        const near = panel === over;
+        out.classList.toggle("rlx-readout-far", !near);  // the other panels' tables: smaller
+        const y = near && clientY !== null ? clientY - p.top + 14 : a.top - p.top + 2;
+        const room = p.width;  // keep it inside its panel: never over the next one
         const left = fx > 0.55 || x + 14 + out.offsetWidth > room ? x - out.offsetWidth - 14 : x + 14;
-        out.style.left = Math.max(0, left) + "px";
+        out.style.left = Math.max(0, Math.min(left, p.width - out.offsetWidth)) + "px";
         out.style.top = Math.max(0, Math.min(y, p.height - out.offsetHeight)) + "px";
       }
     };

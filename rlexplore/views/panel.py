@@ -245,7 +245,7 @@ class MetricPanel:
                 self._sent[id(mark)] = sent
             if list(mark.colors) != colors:
                 mark.colors = colors
-            faint = SPARSE_RAW_OPACITY if self._markers[side] else RAW_OPACITY
+            faint = self._raw_opacity(side, rows, frame.view.width_px)
             if kind == RAW and list(mark.opacities) != [faint] * len(colors):
                 mark.opacities = [faint] * len(colors)
             if list(mark.labels or []) != list(rows.runs):
@@ -273,6 +273,15 @@ class MetricPanel:
         height = int(str(self.figure.layout.height or PANEL_HEIGHT).rstrip("px") or 240)
         plot = height - int(self.figure.fig_margin["top"]) - int(self.figure.fig_margin["bottom"])
         return max(4, min(7, plot // 24))
+
+    def _raw_opacity(self, side: int, rows: Rows, width_px: int) -> float:
+        """Raw lines are faint where dense (a zigzag under the smoothed curve), less where
+        sparse (a few points: the line is the data), and carry markers when asked.
+        """
+        if self._markers[side]:
+            return SPARSE_RAW_OPACITY
+        points = max((len(x) for x in rows.x), default=0)
+        return RAW_OPACITY if points > self.plot_width(width_px) / 3 else SPARSE_RAW_OPACITY - 0.2
 
     def _draw_bands(self, frame: PanelFrame, y_doms) -> list:
         marks = []
@@ -302,10 +311,10 @@ class MetricPanel:
         return marks
 
     def set_x_ticks(self, domain: tuple[float, float], width_px: int) -> None:
-        """Round x ticks, as many as fit (one per ~90 px, 2 to 7), compactly labelled: d3
+        """Round x ticks, as many as fit (one per ~65 px, 2 to 7), compactly labelled: d3
         picks about ten whatever the width, so they collide.
         """
-        count = max(2, min(7, self.plot_width(width_px) // 90))
+        count = max(2, min(7, self.plot_width(width_px) // 65))
         ticks = inner_ticks(float(domain[0]), float(domain[1]), max_ticks=count)
         current = self.x_axis.tick_values
         if current is None or len(current) != len(ticks) or not np.array_equal(current, ticks):

@@ -127,7 +127,7 @@ class SummaryView(VBox):
             options=[RUN_ORDER], value=RUN_ORDER, description="sort by", layout=Layout(width="auto")
         ).add_class("rlx-summary-sort")
         self.descending = ToggleButton(
-            description="\u25bc", tooltip="descending", layout=Layout(width="32px")
+            description="\u25bc", tooltip="descending", layout=Layout(width="auto")
         ).add_class("rlx-summary-order")
         self.table = HTML().add_class("rlx-summary")
         self._args: tuple = (pd.DataFrame(), {}, None, "steps", None)

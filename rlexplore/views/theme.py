@@ -133,6 +133,7 @@ STYLESHEET = (
     " border: 1px solid var(--jp-border-color1, #bdbdbd); border-radius: 4px;"
     " box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); white-space: nowrap; }"
     ".rlx-explorer .rlx-readout .widget-html-content:empty { display: none; }"
+    ".rlx-explorer .rlx-readout.rlx-readout-far { opacity: 0.85; font-size: 10px; }"
     ".rlx-explorer .rlx-tooltip { border-collapse: collapse; margin-top: 2px; }"
     ".rlx-explorer .rlx-tooltip td, .rlx-explorer .rlx-tooltip th { padding: 0 4px; text-align: right;"
     " font-weight: normal; }"

@@ -44,10 +44,10 @@ def demo_page(module_page, demo_app, artifacts):
 
 
 def readme_screenshot(page, path) -> None:
-    """The explorer from its title to its legend: the README's picture (docs/explorer-demo.png)."""
+    """The explorer from its title to its panels: the README's picture (docs/explorer-demo.png)."""
     top = page.locator(".rlx-explorer").bounding_box()
-    legend = page.locator(".rlx-legend").bounding_box()
-    height = legend["y"] + legend["height"] + 12 - top["y"]
+    panels = page.locator(".rlx-panels").bounding_box()  # the legend is over them (issue 13)
+    height = panels["y"] + panels["height"] + 12 - top["y"]
     page.screenshot(
         path=str(path), clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height}
     )

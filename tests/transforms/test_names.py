@@ -30,6 +30,11 @@ def test_short_names_drop_shared_leading_and_trailing_words_case_insensitively()
     assert list(short_names(runs).values()) == ["GRPO-n64", "TreeRL"]
 
 
+def test_short_names_keep_numbers_that_end_a_value():
+    runs = ["qwen2.5-7b-grpo-lr3e-6", "qwen2.5-7b-grpo-lr1e-6"]
+    assert list(short_names(runs).values()) == ["lr3e-6", "lr1e-6"]
+
+
 def test_short_names_never_empty_nor_equal():
     runs = ["run", "run-2", "Run"]
     short = short_names(runs)

@@ -54,7 +54,9 @@ def test_table_lists_every_finding_most_severe_first(ex):
     assert found.severity.iloc[0] == "critical"
     assert len(ex.findings.table.children) == 6 * (len(found) + 1)
     children = list(ex.widget.children)
-    assert children.index(ex.findings.widget) == children.index(ex.summary_widget) - 1  # under the panels
+    assert (
+        children.index(ex.findings.widget) == children.index(ex.summary_widget) - 1
+    )  # under the panels
 
 
 def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
