@@ -111,17 +111,21 @@ def nice_ticks(lo: float, hi: float, *, max_ticks: int = MAX_TICKS) -> np.ndarra
 def inner_ticks(lo: float, hi: float, *, max_ticks: int = MAX_TICKS) -> np.ndarray:
     """Round ticks inside ``[lo, hi]`` without stretching it: for an x axis with a fixed domain.
 
+    A round tick within half a percent outside an end counts as inside (steps 1 to 4000
+    get a tick at 0, as a person would draw it).
+
     Examples
     --------
-    >>> inner_ticks(0, 4000, max_ticks=3).tolist()
+    >>> inner_ticks(1, 4000, max_ticks=3).tolist()
     [0.0, 2000.0, 4000.0]
     """
     lo, hi = min(lo, hi), max(lo, hi)
     if hi - lo <= 0:
         return np.array([float(lo)])
+    slack = 0.005 * (hi - lo)  # a round tick this close outside still marks the edge: 0 for 1..4000
     for step in _steps(hi - lo):
-        first = math.ceil(lo / step - 1e-9) * step
-        count = math.floor((hi - first) / step + 1e-9) + 1
+        first = math.ceil((lo - slack) / step - 1e-9) * step
+        count = math.floor((hi + slack - first) / step + 1e-9) + 1
         if count <= max_ticks:
             return _round(first + step * np.arange(count), step)
     raise AssertionError("unreachable")  # pragma: no cover

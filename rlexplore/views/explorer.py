@@ -24,11 +24,15 @@ CSS classes (stable, for browser tests and styling):
 ``rlx-smoothing``                                smoothing FloatSlider (``continuous_update=False``)
 ``rlx-smoothing-method``                         smoothing method Dropdown
 ``rlx-run-filter``                               run filter Text (a regular expression)
+``rlx-metric-filter``                            metric filter Text (a regular expression on
+                                                 metric names: ``state.metric_filter``)
+``rlx-show-raw``                                 Checkbox: draw the raw lines (``state.show_raw``)
 ``rlx-error``                                    why a typed run filter was not applied
 ``rlx-tool``                                     ToggleButtons ``zoom`` / ``inspect`` (hover readout)
 ``rlx-reset``                                    Button: show every step again
 ``rlx-runs``, ``rlx-run-checkbox``               the run checkboxes
 ``rlx-overview``                                 the overview strip (Figure with its own brush)
+``rlx-overview-metric``                          Dropdown: the metric the overview draws
 ``rlx-panels``, ``rlx-grid``                     the panel area and its grids
 ``rlx-section``, ``rlx-section-<prefix>``        a collapsible section (``rlx-section-pinned``)
 ``rlx-section-header``                           its fold Button
@@ -39,17 +43,26 @@ CSS classes (stable, for browser tests and styling):
 ``rlx-log``, ``rlx-outliers``                    menu Checkboxes
 ``rlx-csv``, ``rlx-png``, ``rlx-svg``            menu Buttons; ``rlx-csv-link`` the CSV link
 ``rlx-axis-key``                                 dual-axis panels: which line is on which axis
-``rlx-readout``                                  a panel's hover readout
+``rlx-readout``                                  a panel's hover readout: a tooltip table beside
+                                                 the cursor (``rlx-readout-far``: not the
+                                                 hovered panel's), see :mod:`.hover`
+``rlx-hover``                                    invisible: reports the pointer over the panels
+``rlx-highlighting``, ``rlx-hl``                 on the root while a legend entry is hovered;
+                                                 on the highlighted run's line paths
 ``rlx-legend``, ``rlx-legend-entry``             the legend and its Buttons (``rlx-off``: hidden)
 ``rlx-run-<i>``, ``rlx-run-name-<slug>``         per run, on legend entries and checkboxes: ``i``
                                                  is the run's dataset index, ``slug`` its name
                                                  with runs of other characters than
                                                  ``[A-Za-z0-9_-]`` replaced by ``-``
-``rlx-summary``                                  the summary table (HTML)
+``rlx-summary``                                  the summary table (HTML): one row per run
+``rlx-summary-view``, ``rlx-summary-stat``,      its box, statistic ToggleButtons, "sort by"
+``rlx-summary-sort``, ``rlx-summary-order``      Dropdown and descending ToggleButton
 ``rlx-errors``                                   Output widget showing callback errors
 ``rlx-meter``                                    invisible: reports the explorer's width
 ``rlx-status``                                   HTML ``STATE <json>``, rewritten after every
-                                                 change (also written to ``$RLX_STATE_FILE``)
+                                                 change (also written to ``$RLX_STATE_FILE``);
+                                                 shown only in debug mode (``rlx-debug`` on the
+                                                 root: ``debug=True`` or ``$RLX_DEBUG``)
 ==============================================  =============================================
 """
 
@@ -79,7 +92,7 @@ from .layout import PanelGrid
 from .meter import WidthMeter
 from .overview import Overview
 from .panel import MetricPanel
-from .status import status_html, write_state_file
+from .status import DEBUG_CLASS, debug_enabled, status_html, write_state_file
 from .summary import SummaryView
 from .theme import (
     MARKER_MAX_POINTS,
@@ -160,6 +173,9 @@ class Explorer:
         Show what :func:`rlexplore.diagnose` finds (``True``; a dict of rules; or its
         DataFrame) on the panels and in a table; ``ex.findings`` (see
         :mod:`rlexplore.views.findings`).
+    debug : bool, optional
+        Show the machine-readable status line (``STATE {...}``, the browser tests' hook).
+        Default: when ``$RLX_DEBUG`` is set.
 
     Examples
     --------
@@ -195,6 +211,7 @@ class Explorer:
         group_center: str = "mean",
         group_band: str = "std",
         findings=False,
+        debug: bool | None = None,
     ) -> None:
         self.model = ExplorerModel(
             ds,
@@ -252,6 +269,8 @@ class Explorer:
         self.errors = Output().add_class("rlx-errors")
         self.follower, self.follow_interval, self.watch = None, 5.0, None
         self.widget = self._root(title)
+        if debug_enabled(debug):
+            self.widget.add_class(DEBUG_CLASS)
         self._wire_controls()
         self.state.observe(self._on_state)
         self.state.observe(self.guard(self._on_data_trait), names=list(DATA_TRAITS))

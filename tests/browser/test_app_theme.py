@@ -60,7 +60,7 @@ def test_findings_are_labelled_with_their_kind(tmp_path, app_page, serve_voila, 
     }
     nbformat.write(nb, tmp_path / "findings.ipynb")
     open_app(page, serve_voila(tmp_path / "findings.ipynb", env={"RLX_DEBUG": "1"}).url)
-    # (debug mode shows the hook: wired in the explorer)
+    assert page.locator(".rlx-status").is_visible()  # debug mode shows the hook
     labels = wait_until(
         page,
         lambda: page.eval_on_selector_all(

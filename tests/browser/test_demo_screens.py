@@ -25,21 +25,14 @@ AXES_JS = """() => [...document.querySelectorAll('.rlx-panel')].map(panel => {
 
 
 def readme_picture(page, path) -> None:
-    """The explorer from its top to its panels, with a tooltip: the README's picture."""
-    box = page.locator(".rlx-panel-1 rect.plotarea_background").bounding_box()
-    page.mouse.move(box["x"] + 0.62 * box["width"], box["y"] + 0.45 * box["height"])
-    wait_until(
-        page, lambda: "smoothed" in page.inner_text(".rlx-panel-1 .rlx-readout"), "a tooltip"
-    )
-    page.wait_for_timeout(300)
+    """The explorer from its top to its panels: the README's picture."""
     top = page.locator(".rlx-explorer").bounding_box()
     panels = page.locator(".rlx-panels").bounding_box()
-    height = panels["y"] + panels["height"] + 8 - top["y"]
+    height = panels["y"] + panels["height"] + 3 - top["y"]
     page.screenshot(
         path=str(path),
         clip={"x": 0, "y": top["y"], "width": top["width"] + top["x"] * 2, "height": height},
     )
-    page.mouse.move(2, 2)
 
 
 def check_axes(page) -> None:

@@ -113,3 +113,12 @@ def test_panels_size_from_the_measured_width(methods):
     assert 170 <= narrow <= wide <= 420
     width = methods.panel_width(methods.panels[0].key)
     assert 1.3 <= (width - methods.panels[0].margin) / narrow <= 2.2
+
+
+def test_the_status_line_shows_only_in_debug_mode(methods_ds, monkeypatch):
+    monkeypatch.delenv("RLX_DEBUG", raising=False)
+    assert "rlx-debug" not in Explorer(methods_ds).widget._dom_classes
+    assert "rlx-debug" in Explorer(methods_ds, debug=True).widget._dom_classes
+    monkeypatch.setenv("RLX_DEBUG", "1")
+    assert "rlx-debug" in Explorer(methods_ds).widget._dom_classes
+    assert "rlx-debug" not in Explorer(methods_ds, debug=False).widget._dom_classes
