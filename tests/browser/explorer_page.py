@@ -78,12 +78,15 @@ def panels_drawn(page) -> bool:
 
 
 def line_counts(page) -> list[int]:
-    """How many drawn ``path.line`` each panel holds, in panel order (hidden runs draw none)."""
+    """How many drawn ``path.line`` each panel holds, in panel order (hidden runs draw none:
+    a line mark may keep a hidden run's row, at opacity 0).
+    """
     return page.evaluate(
         """() => [...document.querySelectorAll('.rlx-panel')]
               .sort((a, b) => _idx(a) - _idx(b))
               .map(p => [...p.querySelectorAll('path.line')].filter(l => (l.getAttribute('d') || '').length > 2
-                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden').length);
+                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden'
+                    && getComputedStyle(l).opacity !== '0').length);
            function _idx(el) { const m = [...el.classList].map(c => /^rlx-panel-(\\d+)$/.exec(c)).find(Boolean);
                                return m ? +m[1] : 0; }"""
     )
