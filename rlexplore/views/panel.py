@@ -240,8 +240,9 @@ class MetricPanel:
             )
         )
         runs = held[0] if keep else rows.runs
-        on, shown = (RAW_OPACITY if kind == RAW else 1.0), set(rows.runs)
-        opacities = [on if r in shown else 0.0 for r in runs]
+        on = RAW_OPACITY if kind == RAW else 1.0
+        drawn = {r for r, x in zip(rows.runs, rows.x) if len(x)}  # an empty row draws nothing
+        opacities = [on if r in drawn else 0.0 for r in runs]
         colors = self._row_colors(side, runs)
         style = "dashed" if (side == 1 and len(rows.runs) != 1) else "solid"
         with mark.hold_sync():

@@ -127,11 +127,13 @@ def x_tick_labels(page, panel: int, label: str = "step") -> list[float]:
 def drawn_lines(page, panel: int) -> list[tuple[str, str, str]]:
     """``(stroke colour as #rrggbb, "raw" | "smoothed", path d)`` of every line drawn in panel `panel`.
 
-    The explorer draws the raw line faint (opacity below 1) under the smoothed one.
+    The explorer draws the raw line faint (opacity below 1) under the smoothed one; a hidden
+    run's row may stay in its mark at opacity 0, and is not listed.
     """
     styles = page.eval_on_selector_all(
         f".rlx-panel-{panel} path.line",
-        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none')
+        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none'
+                          && getComputedStyle(l).opacity !== '0')
                  .map(l => { const s = getComputedStyle(l); return [s.stroke, s.opacity, l.getAttribute('d')]; })""",
     )
     return [
