@@ -95,18 +95,19 @@ static PyObject *ema_into(PyObject *self, PyObject *args) {
 }
 
 static Py_ssize_t emit(long long *out, Py_ssize_t count, Py_ssize_t first, Py_ssize_t imin,
-                       Py_ssize_t imax, Py_ssize_t last) {
+                       Py_ssize_t imax, Py_ssize_t last, int ends) {
     Py_ssize_t lo = imin < imax ? imin : imax, hi = imin < imax ? imax : imin;
     Py_ssize_t picks[4] = {first, lo, hi, last};
-    for (int k = 0; k < 4; k++) {
-        if (k == 0 || picks[k] != picks[k - 1]) out[count++] = picks[k];
+    int a = ends ? 0 : 1, b = ends ? 4 : 3;
+    for (int k = a; k < b; k++) {
+        if (k == a || picks[k] != picks[k - 1]) out[count++] = picks[k];
     }
     return count;
 }
 
 static Py_ssize_t m4_loop(const double *y, const long long *bounds, Py_ssize_t columns,
-                          long long *out) {
-    Py_ssize_t count = 0, finite = 0, cap = 4 * columns;
+                          long long *out, int ends) {
+    Py_ssize_t count = 0, finite = 0, cap = (ends ? 4 : 2) * columns;
     for (Py_ssize_t c = 0; c < columns; c++) {
         Py_ssize_t first = -1, last = -1, imin = -1, imax = -1;
         double lo = 0.0, hi = 0.0;
@@ -126,7 +127,7 @@ static Py_ssize_t m4_loop(const double *y, const long long *bounds, Py_ssize_t c
             }
             last = i;
         }
-        if (first >= 0) count = emit(out, count, first, imin, imax, last);
+        if (first >= 0) count = emit(out, count, first, imin, imax, last, ends);
     }
     if (finite <= cap) { /* few enough to draw them all */
         count = 0;
@@ -140,7 +141,8 @@ static Py_ssize_t m4_loop(const double *y, const long long *bounds, Py_ssize_t c
 
 static PyObject *m4_into(PyObject *self, PyObject *args) {
     PyObject *oy, *ob, *oo;
-    if (!PyArg_ParseTuple(args, "OOO", &oy, &ob, &oo)) return NULL;
+    int ends = 1;
+    if (!PyArg_ParseTuple(args, "OOO|p", &oy, &ob, &oo, &ends)) return NULL;
     Py_buffer y, b, out;
     if (get_buffer(oy, &y, 0) < 0) return NULL;
     if (get_typed(ob, &b, 0, "l") < 0) { PyBuffer_Release(&y); return NULL; }
@@ -154,7 +156,7 @@ static PyObject *m4_into(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "bounds must increase within y; out needs 4 per column");
     } else {
         Py_BEGIN_ALLOW_THREADS
-        count = m4_loop((const double *)y.buf, bounds, columns, (long long *)out.buf);
+        count = m4_loop((const double *)y.buf, bounds, columns, (long long *)out.buf, ends);
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&y); PyBuffer_Release(&b); PyBuffer_Release(&out);
@@ -166,7 +168,7 @@ static PyMethodDef methods[] = {
     {"ema_into", ema_into, METH_VARARGS,
      "ema_into(values, out, weight, debias) -> (min, max): TensorBoard's debiased EMA."},
     {"m4_into", m4_into, METH_VARARGS,
-     "m4_into(y, bounds, out) -> count: each pixel column's first, min, max, last."},
+     "m4_into(y, bounds, out, ends=True) -> count: each column's (first,) min, max (, last)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_smoothing",

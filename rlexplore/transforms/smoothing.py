@@ -228,7 +228,7 @@ def smooth_many(
 
     if len(rows) < 2 or sum(int(np.size(r)) for r in rows) < PARALLEL_POINTS:
         return [one(i) for i in range(len(rows))]
-    return list(_pool().map(one, range(len(rows))))
+    return list(thread_pool().map(one, range(len(rows))))
 
 
 def _plain(row: np.ndarray) -> bool:
@@ -264,8 +264,9 @@ PARALLEL_POINTS = 200_000  # below this, threads cost more than they save
 
 
 @lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="rlx-smooth")
+def thread_pool() -> ThreadPoolExecutor:
+    """The threads (one per core) that smooth and downsample many series at once."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="rlexplore")
 
 
 def window_for_weight(weight: float) -> float:

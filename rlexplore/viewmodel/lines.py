@@ -1,7 +1,7 @@
 """The one place where full-resolution data becomes the points a line receives.
 
-Raw lines get their ``x`` and ``y`` from :func:`line_xy` (each pixel column's first, last,
-minimum and maximum: M4 keeps every spike), smoothed lines and the overview from
+Raw lines get their ``x`` and ``y`` from :func:`line_xy` (each pixel column's minimum and
+maximum: every spike is kept, in two points a column), smoothed lines and the overview from
 :func:`curve_xy` (about one point per pixel column: a smoothed curve has no spikes to
 keep), bands from :func:`band_xy`. Smoothing, statistics and y ranges are computed on the
 full-resolution data before them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..transforms.downsample import arg_downsample
+from ..transforms.downsample import arg_downsample, column_edges, m4_window
 
 
 def window(steps: np.ndarray, step_range: tuple[float, float] | None) -> slice:
@@ -25,7 +25,7 @@ def window(steps: np.ndarray, step_range: tuple[float, float] | None) -> slice:
     if step_range is None:
         return slice(0, len(steps))
     lo, hi = step_range
-    return slice(int(np.searchsorted(steps, lo, "left")), int(np.searchsorted(steps, hi, "right")))
+    return slice(int(steps.searchsorted(lo, "left")), int(steps.searchsorted(hi, "right")))
 
 
 def line_xy(
@@ -50,10 +50,10 @@ def line_xy(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        float64 ``x`` and ``y`` (bqplot would send int64 as int32): the points in range,
-        at most ``4 * width_px`` of them, chosen by M4 (each pixel column's first, last,
-        minimum and maximum; :func:`rlexplore.transforms.downsample.arg_downsample`), so
-        no spike is hidden and a narrow range keeps every point.
+        float64 ``x`` and ``y``: the points in range, at most ``2 * width_px`` of them,
+        each pixel column's minimum and maximum
+        (:func:`rlexplore.transforms.downsample.arg_downsample` with ``method="minmax"``),
+        so no spike is hidden and a narrow range keeps every point.
 
     Examples
     --------
@@ -62,15 +62,17 @@ def line_xy(
     ([1.0, 2.0, 3.0], [1.0, 4.0, 9.0])
     >>> spike = np.zeros(100_000); spike[54_321] = 7.0
     >>> x, y = line_xy(np.arange(100_000.0), spike, None, 200)
-    >>> len(x) <= 800, float(y.max())
+    >>> len(x) <= 400, float(y.max())
     (True, 7.0)
     """
     steps, values = np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)
     if steps.size == 0:
         return steps, values
+    sel = window(steps, step_range)
+    xs, ys = steps[sel], values[sel]
     x_range = step_range if step_range is not None else (steps[0], steps[-1])
-    idx = arg_downsample(steps, values, width_px, x_range=x_range, neighbours=False)
-    return steps[idx], values[idx]
+    idx = m4_window(xs, ys, width_px, x_range, "minmax")
+    return xs[idx], ys[idx]
 
 
 def curve_xy(
@@ -95,8 +97,10 @@ def curve_xy(
     if xs.size <= 2 * width_px:
         return xs, ys
     lo, hi = (xs[0], xs[-1]) if step_range is None else step_range
-    edges = lo + (hi - lo) * (np.arange(width_px + 1) / width_px)
-    idx = np.minimum(np.searchsorted(xs, edges, "left"), xs.size - 1)
+    idx = np.empty(width_px + 1, dtype=np.int64)  # the first point of each column, and the last
+    idx[0], idx[-1] = 0, xs.size - 1
+    idx[1:-1] = xs.searchsorted(column_edges(width_px, (lo, hi)), "left")
+    np.minimum(idx, xs.size - 1, out=idx)
     idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
     return xs[idx], ys[idx]
 

@@ -10,6 +10,7 @@ in parallel (:meth:`SeriesStore.smooth`). It imports no widget library.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from ..state import PanelKey, panel_metrics
+from ..transforms.smoothing import thread_pool
 from ..transforms.xaxis import step_range as x_step_range
 from ..transforms.xaxis import x_values
 from .frame import PanelFrame, PanelView, Rows
@@ -114,6 +116,11 @@ class ExplorerModel:
     def frames(self, views: Mapping[PanelKey, PanelView]) -> dict[PanelKey, PanelFrame]:
         """The frame of every panel of `views`; series read and smoothed together first."""
         self.prepare(views.values(), [m for key in views for m in panel_metrics(key)])
+        jobs = [job for key, view in views.items() for job in self.panel(key).pending(view)]
+        if len(jobs) > 8:  # the compiled downsampling releases the GIL: use every core
+            workers = os.cpu_count() or 1
+            chunks = [jobs[i::workers] for i in range(workers)]
+            list(thread_pool().map(lambda chunk: [job() for job in chunk], chunks))
         x_domain = self.x_domain(next(iter(views.values())).step_range) if views else self.extent
         return {key: self.panel(key).frame(view, x_domain) for key, view in views.items()}
 

@@ -82,6 +82,21 @@ class PanelModel:
             )
         return self._rows[key]
 
+    def pending(self, view: PanelView) -> list[Callable[[], None]]:
+        """The downsampling `view` still needs, as independent jobs (run them in threads)."""
+        jobs: list[Callable[[], None]] = []
+        for kind in KINDS:
+            cache = self._cache(kind, view)
+            for metric in self.metrics:
+                for run in view.shown:
+                    if (run, metric) not in cache:
+                        jobs.append(
+                            lambda c=cache, k=kind, r=run, m=metric: self._points_of(
+                                c, k, r, m, view
+                            )
+                        )
+        return jobs
+
     def _points_of(self, cache, kind, run, metric, view):
         if (run, metric) not in cache:
             steps, values = self._source().series(run, metric, kind, view.method, view.weight)

@@ -150,8 +150,11 @@ class SeriesStore:
         return self._smoothed(run, metric, method, weight)[1]
 
     def _smoothed(self, run, metric, method, weight):
-        self.smooth(((run, metric),), method, weight)
-        found = self.smoothed_cache.get((*smooth_key(method, weight), run, metric))
+        key = (*smooth_key(method, weight), run, metric)
+        found = self.smoothed_cache.get(key)
+        if found is None:
+            self.smooth(((run, metric),), method, weight)
+            found = self.smoothed_cache.get(key)
         if found is None:  # evicted at once: a budget smaller than one series
             found = smooth_many([self.raw(run, metric)[1]], method, weight=weight)[0]
         return found

@@ -100,7 +100,7 @@ class MetricPanel:
             for side in range(len(self.metrics))
         }
         self.bands: dict[tuple[str, int], bq.Lines] = {}
-        self._sent: dict[int, tuple] = {}
+        self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
         self.frame: PanelFrame | None = None
         self.rule = bq.Lines(
@@ -234,22 +234,38 @@ class MetricPanel:
         return [self.colors[r] for r in runs]
 
     def _draw_rows(self, kind: str, side: int, rows: Rows, frame: PanelFrame, y_dom) -> None:
+        """Send `rows` to their mark, or, when the mark already holds each of them on the same
+        window and y range (a run was hidden or shown again), only new row opacities.
+        """
         mark = self.lines[(kind, side)]
-        colors = self._row_colors(side, rows.runs)
+        base = (frame.x_domain, y_dom, frame.view.log)
+        held = self._held.get(id(mark))
+        keep = (
+            held is not None
+            and not self.dual  # a dual panel's colours and dashes depend on the runs shown
+            and held[1] == base
+            and all(
+                run in held[2] and held[2][run][0] is x and held[2][run][1] is y
+                for run, x, y in zip(rows.runs, rows.x, rows.y)
+            )
+        )
+        runs = held[0] if keep else rows.runs
+        on = self._raw_opacity(side, rows, frame.view.width_px) if kind == RAW else 1.0
+        drawn = {r for r, x in zip(rows.runs, rows.x) if len(x)}  # an empty row draws nothing
+        opacities = [on if r in drawn else 0.0 for r in runs]
+        colors = self._row_colors(side, runs)
         style = "dashed" if (side == 1 and len(rows.runs) != 1) else "solid"
-        sent = (id(rows), frame.x_domain, y_dom, frame.view.log)
         with mark.hold_sync():
-            if self._sent.get(id(mark)) != sent:
-                x, y = unit_xy(rows, frame.x_domain, y_dom, frame.view.log)
-                mark.x, mark.y = x, y
-                self._sent[id(mark)] = sent
+            if not keep:
+                mark.x, mark.y = unit_xy(rows, frame.x_domain, y_dom, frame.view.log)
+                arrays = {r: (x, y) for r, x, y in zip(rows.runs, rows.x, rows.y)}
+                self._held[id(mark)] = (rows.runs, base, arrays)
             if list(mark.colors) != colors:
                 mark.colors = colors
-            faint = self._raw_opacity(side, rows, frame.view.width_px)
-            if kind == RAW and list(mark.opacities) != [faint] * len(colors):
-                mark.opacities = [faint] * len(colors)
-            if list(mark.labels or []) != list(rows.runs):
-                mark.labels = list(rows.runs)
+            if list(mark.opacities) != opacities:
+                mark.opacities = opacities
+            if list(mark.labels or []) != list(runs):
+                mark.labels = list(runs)
             if self.dual and mark.line_style != style:
                 mark.line_style = style
 

@@ -141,7 +141,8 @@ STYLESHEET = (
     " text-overflow: ellipsis; }"
     ".rlx-explorer .rlx-tooltip th { opacity: 0.7; }"
     ".rlx-explorer .rlx-hover { height: 0; min-height: 0; margin: 0; }"
-    ".rlx-explorer.rlx-highlighting .rlx-figure path.line:not(.rlx-hl) { opacity: 0.08 !important; }"
+    # stroke-opacity multiplies the row's opacity: a hidden run (opacity 0) stays hidden
+    ".rlx-explorer.rlx-highlighting .rlx-figure path.line:not(.rlx-hl) { stroke-opacity: 0.1; }"
     # the legend sits over the panels and stays in view while the page scrolls
     ".rlx-explorer .rlx-legend { flex-wrap: wrap; justify-content: center; position: sticky; top: 0;"
     " z-index: 30; background: var(--jp-layout-color0, #fff); padding: 2px 0; }"

@@ -199,11 +199,17 @@ def test_the_c_kernel_picks_exactly_what_the_numpy_one_does(seed, n, width):
         pytest.skip("the C extension is not built")
     x, y = random_series(seed, n)
     lo, hi = float(x[0]), float(x[-1])
-    c = arg_downsample(x, y, width, x_range=(lo, hi), neighbours=False)
-    saved = ds_mod._m4_into, ds_mod.M4Downsampler
-    ds_mod._m4_into = ds_mod.M4Downsampler = None
-    try:
-        reference = arg_downsample(x, y, width, x_range=(lo, hi), neighbours=False)
-    finally:
-        ds_mod._m4_into, ds_mod.M4Downsampler = saved
-    np.testing.assert_array_equal(c, reference)
+    for method in ("m4", "minmax"):
+        c = arg_downsample(x, y, width, x_range=(lo, hi), method=method, neighbours=False)
+        saved = ds_mod._m4_into, ds_mod.M4Downsampler
+        ds_mod._m4_into = ds_mod.M4Downsampler = None
+        try:
+            reference = arg_downsample(
+                x, y, width, x_range=(lo, hi), method=method, neighbours=False
+            )
+        finally:
+            ds_mod._m4_into, ds_mod.M4Downsampler = saved
+        np.testing.assert_array_equal(c, reference)
+        if method == "minmax":
+            assert_column_extremes(x, y, c, width, (lo, hi))
+            assert c.size <= 2 * width or c.size == np.isfinite(y).sum()

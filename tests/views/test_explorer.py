@@ -47,8 +47,9 @@ def test_every_panel_draws_a_raw_and_a_smoothed_line_per_run(methods, methods_ds
         lines = p.drawn().groupby(["run", "kind"]).step
         assert set(lines.groups) == {(r, k) for r in RUNS for k in ("raw", "smoothed")}
         width = p.plot_width(methods.panel_view(p.key).width_px)
-        assert (lines.size() <= 4 * width).all()  # pixel-bounded: at most 4 points per pixel column
-        assert (lines.min() == 1).all() and (lines.max() == 4000).all()
+        assert (lines.size() <= 2 * width + 1).all()  # pixel-bounded: raw min and max a column
+        column = 3999 / width  # every line reaches into the first and the last pixel column
+        assert (lines.min() <= 1 + column).all() and (lines.max() >= 4000 - column).all()
 
 
 def test_a_narrow_step_range_draws_every_point(methods):
@@ -188,7 +189,10 @@ def test_hiding_a_run_removes_it_from_every_panel(methods):
     methods.state.visible_runs = ["GRPO", "RED-Weight"]
     assert shown(methods) == [{"GRPO", "RED-Weight"}] * 4
     assert all(len(p.figure.marks) == 2 for p in methods.panels)  # raw and smoothed: runs are rows
-    assert all(m.x.shape[0] == 2 for p in methods.panels for m in p.lines.values())
+    for p in methods.panels:
+        for m in p.lines.values():  # a row the mark still holds is hidden, or it is gone
+            visible = [run for run, o in zip(m.labels, m.opacities) if o > 0]
+            assert visible == ["GRPO", "RED-Weight"] and m.x.shape[0] == len(m.labels)
     methods.state.visible_runs = []
     assert all(p.figure.marks == [] for p in methods.panels)
 
@@ -254,7 +258,26 @@ def test_each_run_keeps_its_colour_when_others_are_hidden(methods):
     methods.state.visible_runs = ["RED-Weight"]
     for p in methods.panels:
         for m in p.lines.values():
-            assert list(m.colors) == [before["RED-Weight"]] and list(m.labels) == ["RED-Weight"]
+            colors = {r: c for r, c, o in zip(m.labels, m.colors, m.opacities) if o > 0}
+            assert colors == {"RED-Weight": before["RED-Weight"]}
+
+
+def test_a_run_toggle_that_keeps_the_y_range_sends_only_opacities(methods):
+    p = methods.panel("actor/entropy")
+    y = p.y_scales[0]["linear"]
+    before = (y.min, y.max)
+    changed = []
+    for mark in p.lines.values():
+        mark.observe(lambda ch: changed.append(ch["name"]), names=All)
+    methods.state.toggle_run("RED-Weight")  # its lines lie inside the others' range here
+    assert (y.min, y.max) == before and set(changed) == {"opacities"}
+    assert list(p.lines[("smoothed", 0)].opacities) == [1.0, 1.0, 0.0]
+    assert set(p.drawn().run) == {"GRPO", "REC-OneSide-NoIS (0.2)"}
+    changed.clear()
+    methods.state.toggle_run("RED-Weight")
+    assert set(changed) == {"opacities"} and set(p.drawn().run) == set(RUNS)
+    methods.state.toggle_run("REC-OneSide-NoIS (0.2)")  # it holds the range: lines are re-sent
+    assert (y.min, y.max) != before and {"x", "y"} <= set(changed)
 
 
 def test_raw_lines_are_faint_under_the_smoothed_ones(methods):
