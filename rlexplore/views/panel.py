@@ -210,14 +210,13 @@ class MetricPanel:
         self._set_mode("log" if view.log else "linear")
         shown = bool(view.shown)
         lines = [self.lines[(k, s)] for k in KINDS for s in range(len(self.metrics))]
-        bands = self._draw_bands(
-            frame, [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
-        )
+        y_doms = [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
+        bands = self._draw_bands(frame, y_doms)
         marks = self.overlays(view) + bands + (lines if shown else [])
         marks += self.overlays_above(view)
         marks += [self.rule] if view.hover_step is not None else []
         for side, data in enumerate(frame.sides):
-            y_dom = self._y_ticks(side, data.y_domain, view.log)
+            y_dom = y_doms[side]
             self._set_y_domain(side, y_dom)
             if shown:
                 for kind in KINDS:
@@ -273,10 +272,15 @@ class MetricPanel:
         """The y range stretched to 4-7 round ticks, labelled compactly (linear axes)."""
         axis = self.y_axes[side]
         if log or domain[0] is None:
+            self._memo.pop(("y", side), None)
             if axis.tick_values is not None:
                 axis.tick_values, axis.tick_labels = None, {}
             return domain
+        key, memo = (tuple(domain), self.max_y_ticks), self._memo.get(("y", side))
+        if memo is not None and memo[0] == key:  # the same range as last drawn: nothing to do
+            return memo[1]
         lo, hi, ticks = axis_range(float(domain[0]), float(domain[1]), max_ticks=self.max_y_ticks)
+        self._memo[("y", side)] = (key, (lo, hi))
         if axis.tick_values is None or not np.array_equal(axis.tick_values, ticks):
             with axis.hold_sync():
                 axis.tick_values = ticks

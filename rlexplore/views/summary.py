@@ -37,10 +37,17 @@ def wide_summary(frame: pd.DataFrame, stat: str = "last") -> pd.DataFrame:
     """
     if stat not in frame.columns:
         raise ValueError(f"unknown statistic {stat!r}; expected one of {tuple(frame.columns)}")
-    runs = list(dict.fromkeys(frame.index.get_level_values(0)))
-    metrics = list(dict.fromkeys(frame.index.get_level_values(1)))
-    wide = frame[stat].unstack(level=1)
-    return wide.reindex(index=runs, columns=metrics)
+    keys = frame.index.tolist()  # (run, metric) pairs: faster than unstacking, and keeps order
+    runs = list(dict.fromkeys(k[0] for k in keys))
+    metrics = list(dict.fromkeys(k[1] for k in keys))
+    row, col = {r: i for i, r in enumerate(runs)}, {m: j for j, m in enumerate(metrics)}
+    table = np.full((len(runs), len(metrics)), np.nan)
+    if keys:
+        table[[row[k[0]] for k in keys], [col[k[1]] for k in keys]] = frame[stat].to_numpy()
+    names = frame.index.names
+    return pd.DataFrame(
+        table, index=pd.Index(runs, name=names[0]), columns=pd.Index(metrics, name=names[1])
+    )
 
 
 def sort_runs(wide: pd.DataFrame, by: str = RUN_ORDER, descending: bool = False) -> pd.DataFrame:
@@ -145,7 +152,7 @@ class SummaryView(VBox):
     def show(self, frame, colors, step_range, axis="steps", names=None) -> None:
         """Draw `frame` (see :func:`summary_html`), keeping the chosen statistic and order."""
         self._args = (frame, dict(colors), step_range, axis, names)
-        metrics = list(dict.fromkeys(frame.index.get_level_values(1))) if len(frame) else []
+        metrics = list(dict.fromkeys(k[1] for k in frame.index.tolist()))
         options = [RUN_ORDER, *metrics]
         if list(self.sort_by.options) != options:
             keep = self.sort_by.value if self.sort_by.value in options else RUN_ORDER
