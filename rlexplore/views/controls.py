@@ -89,7 +89,7 @@ class Controls:
             [self.smoothing, self.method, self.run_filter, self.tool, self.reset],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         ).add_class("rlx-controls")
-        self._memo = None
+        self._memo: tuple | None = None
 
     def _legend_entry(self, index: int, run: str) -> Button:
         entry = Button(

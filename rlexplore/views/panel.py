@@ -13,6 +13,8 @@ re-sent. Marks are updated in place inside ``hold_sync()``; figures are never re
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 import bqplot as bq
 import numpy as np
@@ -131,7 +133,8 @@ class MetricPanel:
         )
         self.widget.add_class("rlx-panel")
         self.index = -1
-        self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
+        # marks drawn under the lines (rlexplore.views.findings)
+        self.overlays: Callable[[PanelView], list] = lambda view: []
         self.set_index(index)
 
     @property
@@ -229,7 +232,7 @@ class MetricPanel:
         """
         mark = self.lines[(kind, side)]
         base = (frame.x_domain, y_dom, frame.view.log)
-        held = self._held.get(id(mark))
+        held: Any = self._held.get(id(mark))
         keep = (
             held is not None
             and not self.dual  # a dual panel's colours and dashes depend on the runs shown
