@@ -12,8 +12,10 @@ Playwright. For each workload it measures, over several fresh page loads:
 The gesture's end is the ``pointerup``/``mouseup`` seen by a listener on ``window`` in the
 capture phase: d3-brush stops the mouse-up there, so a listener on ``document`` never hears
 the end of a brush. The page waits for a quiet period (twice the longest pause between
-redraws, at least 400 ms) before reading the last redraw back. Each row also gives the most
-``d`` writes any one line received for the gesture (1: one redraw per line).
+redraws, at least 400 ms) before reading the last redraw back: a line's new path (``d``) or
+new style (a run toggle that keeps the y range only changes row opacities). Each row also
+gives the most ``d`` writes any one line received for the gesture (1: one redraw per line;
+0: none was needed).
 
 Workloads: ``demo`` is ``rlexplore.demo("methods")`` (3 runs × 4 metrics × 4000 steps);
 ``sweep`` is 16 runs × 8 metrics × 20,000 steps (2.56 million points).
@@ -64,12 +66,12 @@ OBSERVE_JS = """() => {
   new MutationObserver(records => {
     const now = performance.now();
     for (const r of records) if (r.target.matches && r.target.matches('path.line')) {
-      window.__rlx.changed.set(r.target, now);
-      window.__rlx.writes.set(r.target, (window.__rlx.writes.get(r.target) || 0) + 1);
+      window.__rlx.changed.set(r.target, now);  // a new path, or a new style (a row shown or hidden)
+      if (r.attributeName === 'd') window.__rlx.writes.set(r.target, (window.__rlx.writes.get(r.target) || 0) + 1);
     }
     if (previous > window.__rlx.mouseup) window.__rlx.pauses.push(now - previous);
     previous = now;
-  }).observe(document.body, {attributes: true, attributeFilter: ['d'], subtree: true});
+  }).observe(document.body, {attributes: true, attributeFilter: ['d', 'style'], subtree: true});
 }"""
 SINCE_JS = """() => {
   const lines = [...document.querySelectorAll('.rlx-panel path.line')];

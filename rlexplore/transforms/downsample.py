@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,8 @@ try:  # the package's compiled kernel (setup.py builds it when a C compiler exis
 except ImportError:  # pragma: no cover - exercised only without the extension
     _m4_into = None
 
+M4Downsampler: Any
+MinMaxLTTBDownsampler: Any
 try:  # optional: the Rust kernels of tsdownsample, about 10x faster than numpy
     from tsdownsample import M4Downsampler, MinMaxLTTBDownsampler
 except ImportError:  # pragma: no cover - exercised only without the extra
@@ -235,14 +238,19 @@ def minmax_band(
     return xs[finite[starts]], low, high
 
 
-def _select(xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, method: str):
+def _select(
+    xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, method: str
+) -> np.ndarray:
     """Positions (into the visible finite points) kept by `method`."""
     if method == "minmaxlttb":
         if MinMaxLTTBDownsampler is None:
             from ..errors import missing_extra
 
             raise missing_extra("tsdownsample", "downsample")
-        return MinMaxLTTBDownsampler().downsample(xv, yv, n_out=POINTS_PER_PIXEL * width)
+        picked: np.ndarray = MinMaxLTTBDownsampler().downsample(
+            xv, yv, n_out=POINTS_PER_PIXEL * width
+        )
+        return picked
     counts = _column_counts(xv, width, lo, hi)
     if method == "minmax":
         return _m4_numpy(counts, yv, ends=False)
@@ -318,7 +326,7 @@ def _first_finite(ys: np.ndarray, start: int) -> np.ndarray | None:
     return None
 
 
-def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range) -> tuple[float, float]:
+def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range: Any) -> tuple[float, float]:
     if x_range is not None:
         lo, hi = (float(v) for v in x_range)
         if not lo <= hi:
@@ -330,7 +338,7 @@ def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range) -> tuple[float, floa
     return float(xs[finite[0]]), float(xs[finite[-1]])
 
 
-def _check_series(x, y) -> tuple[np.ndarray, np.ndarray]:
+def _check_series(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
     if xs.ndim != 1 or xs.shape != ys.shape:
@@ -340,7 +348,7 @@ def _check_series(x, y) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def _check_width(width) -> int:
+def _check_width(width: Any) -> int:
     if int(width) != width or width < 1:
         raise ValueError(f"width must be a whole number of pixels >= 1, got {width!r}")
     return int(width)

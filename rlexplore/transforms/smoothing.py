@@ -15,11 +15,12 @@ cumulative sums: both O(N log K) or better, whatever the weight.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 try:  # the compiled recurrence; the package builds it (setup.py) when a C compiler exists
     from . import _smoothing  # type: ignore[attr-defined]
@@ -83,7 +84,8 @@ def debias_table(weight: float) -> np.ndarray:
     >>> debias_table(0.5)[:3].tolist()
     [0.5, 0.75, 0.875]
     """
-    w, out, n = float(weight), [], 1
+    w, n = float(weight), 1
+    out: list[float] = []
     while True:
         d = 1.0 - w**n
         if d == 1.0:
@@ -96,7 +98,7 @@ def _ema_numpy(x: np.ndarray, w: float) -> np.ndarray:
     """The EMA of the rows of `x` by blocked cumulative sums (no compiled extension)."""
     out = x.copy()
     if w == 0 or x.size == 0:
-        return out
+        return np.asarray(out)
     finite = np.isfinite(x)
     block = min(x.shape[1], max(1, int(_LOG_LIMIT / -np.log(w))))
     # Powers of w by table look-up: pow() per element would cost most of the time.
@@ -115,7 +117,7 @@ def _ema_numpy(x: np.ndarray, w: float) -> np.ndarray:
             last, w_count = running[:, -1:], w_count * w_n[:, -1:]
     const = _constant_rows(x, finite)
     out[const] = x[const]
-    return out
+    return np.asarray(out)
 
 
 def gaussian(values: np.ndarray, sigma: float, *, axis: int = -1) -> np.ndarray:
@@ -286,11 +288,11 @@ def check_weight(weight: float) -> float:
     return w
 
 
-def _as_2d(values, axis):
+def _as_2d(values: ArrayLike, axis: int) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     x = np.moveaxis(np.array(values, dtype=np.float64, ndmin=1), axis, -1)
     shape = x.shape
 
-    def restore(out):
+    def restore(out: np.ndarray) -> np.ndarray:
         return np.moveaxis(out.reshape(shape), -1, axis)
 
     return np.ascontiguousarray(
@@ -298,13 +300,15 @@ def _as_2d(values, axis):
     ), restore
 
 
-def _constant_rows(x, finite):
+def _constant_rows(x: np.ndarray, finite: np.ndarray) -> np.ndarray:
     lo = np.where(finite, x, np.inf).min(axis=1)
     hi = np.where(finite, x, -np.inf).max(axis=1)
-    return finite.any(axis=1) & (lo == hi)
+    return np.asarray(finite.any(axis=1) & (lo == hi))
 
 
-def _packed_apply(values, axis, fn):
+def _packed_apply(
+    values: ArrayLike, axis: int, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Apply `fn(packed, valid)` to each series' finite points packed to the left."""
     x, restore = _as_2d(values, axis)
     finite = np.isfinite(x)
@@ -322,7 +326,7 @@ def _convolve_valid(packed: np.ndarray, valid: np.ndarray, kernel: np.ndarray) -
     """Normalized convolution: kernel-weighted mean of the valid points around each point."""
     num = _same(packed, kernel)
     den = _same(valid.astype(np.float64), kernel)
-    return num / den
+    return np.asarray(num / den)
 
 
 def _same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -337,7 +341,7 @@ def _same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(x.shape)
 
 
-def _box_valid(packed, valid, window):
+def _box_valid(packed: np.ndarray, valid: np.ndarray, window: int) -> np.ndarray:
     left, right = (window - 1) // 2, window // 2
     n = packed.shape[1]
     csum = np.concatenate([np.zeros((packed.shape[0], 1)), np.cumsum(packed, axis=1)], axis=1)
@@ -346,4 +350,4 @@ def _box_valid(packed, valid, window):
     )
     idx = np.arange(n)
     hi, lo = np.minimum(idx + right + 1, n), np.maximum(idx - left, 0)
-    return (csum[:, hi] - csum[:, lo]) / (ccount[:, hi] - ccount[:, lo])
+    return np.asarray((csum[:, hi] - csum[:, lo]) / (ccount[:, hi] - ccount[:, lo]))

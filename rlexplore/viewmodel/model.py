@@ -10,6 +10,7 @@ in parallel (:meth:`SeriesStore.smooth`). It imports no widget library.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -104,9 +105,15 @@ class ExplorerModel:
         if key not in self._panels:
             self.margins[key] = margin
             self._panels[key] = PanelModel(
-                key, lambda: self.source, lambda w, k=key: max(1, int(w) - self.margins[k])
+                key, self._source, functools.partial(self._plot_width, key)
             )
         return self._panels[key]
+
+    def _source(self) -> ViewStore:
+        return self.source
+
+    def _plot_width(self, key: PanelKey, width_px: int) -> int:
+        return max(1, int(width_px) - self.margins[key])
 
     def drop(self, keys: Iterable[PanelKey]) -> None:
         """Forget the panels `keys` (they were removed)."""

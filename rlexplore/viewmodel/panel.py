@@ -9,7 +9,10 @@ picks other rows from the caches, a zoom re-windows and re-downsamples.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +48,7 @@ class PanelModel:
         self._stages: dict[str, tuple] = {}
         self._points: dict[str, dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]] = {}
         self._rows: dict[tuple, Rows] = {}
-        self._ranges: dict[tuple, tuple[float, float] | tuple[None, None]] = {}
+        self._ranges: dict[tuple, Any] = {}  # extremes or y ranges, per stage
 
     def invalidate(self) -> None:
         """Forget every cached point (the source changed)."""
@@ -91,9 +94,7 @@ class PanelModel:
                 for run in view.shown:
                     if (run, metric) not in cache:
                         jobs.append(
-                            lambda c=cache, k=kind, r=run, m=metric: self._points_of(
-                                c, k, r, m, view
-                            )
+                            functools.partial(self._points_of, cache, kind, run, metric, view)
                         )
         return jobs
 
@@ -127,12 +128,12 @@ class PanelModel:
         if key not in self._ranges:
             self._ranges = {k: v for k, v in self._ranges.items() if len(k) != 5 or k == key}
             if view.outliers:
-                found = y_domain(self._values(side, RAW, view), log=view.log, outliers=True)
-            else:  # M4 keeps every pixel column's extremes: the drawn points have the range
+                found: Any = y_domain(self._values(side, RAW, view), log=view.log, outliers=True)
+            else:  # min and max a column: the drawn points have the window's range
                 rows = self.rows(RAW, self.metrics[side], view)
                 found = _extremes([y[y > 0] if view.log else y for y in rows.y], False)
                 if found is not None and view.log:
-                    found = (float(np.log10(found[0])), float(np.log10(found[1])))
+                    found = (math.log10(found[0]), math.log10(found[1]))
             self._ranges[key] = found
         full = key + (view.method, view.weight)
         if full not in self._ranges:
@@ -275,9 +276,10 @@ def widen(raw, extra, *, log: bool) -> tuple[float, float] | tuple[None, None]:
     if raw is None and extra is None:
         return (None, None)
     if raw is None or extra is None:
-        return _pad(*(raw or extra), log)
-    padded = _pad(*raw, log)
-    inner = _pad(*raw, False)  # compare in the padded (log10 for log) coordinates
+        lo, hi = raw if raw is not None else extra
+        return _pad(lo, hi, log)
+    padded = _pad(raw[0], raw[1], log)
+    inner = _pad(raw[0], raw[1], False)  # compare in the padded (log10 for log) coordinates
     if inner[0] <= extra[0] and extra[1] <= inner[1]:
         return padded
     return _pad(min(raw[0], extra[0]), max(raw[1], extra[1]), log)

@@ -66,6 +66,8 @@ class ViewStore(SeriesStore):
         )
         xs = x_values(ds, x)
         self.grouped = bool(group_by or group_pattern)
+        self.lower: np.ndarray | None
+        self.upper: np.ndarray | None
         self._bands: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         if self.grouped:
             labels = group_labels(ds, group_by or None, pattern=group_pattern or None)
@@ -110,6 +112,7 @@ class ViewStore(SeriesStore):
     def _smooth_bands(self, method: str, weight: float) -> tuple[np.ndarray, np.ndarray]:
         key = smooth_key(method, weight)
         if key not in self._bands:
+            assert self.lower is not None and self.upper is not None  # grouped: band() checked
             self._bands[key] = (
                 smooth(self.lower, method, weight=weight),
                 smooth(self.upper, method, weight=weight),

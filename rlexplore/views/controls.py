@@ -106,7 +106,7 @@ class Controls:
             ],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         ).add_class("rlx-controls")
-        self._memo = None
+        self._memo: tuple | None = None
 
     def _legend_entry(self, index: int, run: str) -> Button:
         entry = Button(

@@ -263,11 +263,13 @@ class Explorer:
         self.grid = PanelGrid(self.columns, sections)
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
-        self._updates, self._summary_memo = 0, None
+        self._updates = 0
+        self._summary_memo: tuple | None = None
         self.summary_widget = SummaryView()
         self.status_widget = HTML().add_class("rlx-status")
         self.errors = Output().add_class("rlx-errors")
-        self.follower, self.follow_interval, self.watch = None, 5.0, None
+        self.follower: Any = None  # what Explorer.follow reads; its watch polls it
+        self.follow_interval, self.watch = 5.0, None
         self.widget = self._root(title)
         if debug_enabled(debug):
             self.widget.add_class(DEBUG_CLASS)
@@ -444,7 +446,7 @@ class Explorer:
             raise RLExploreError(
                 f"{source}: no scalar logged yet; try again once the job has written some"
             )
-        ex = cls(follower.dataset, **kwargs)
+        ex = cls(follower.dataset, **kwargs)  # type: ignore[arg-type]  # polled: not None
         ex.follower, ex.follow_interval = follower, interval
         ex.state.following = True
         return ex

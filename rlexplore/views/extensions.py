@@ -118,9 +118,9 @@ def figure(ex, **kwargs: Any):
 def export_bytes(ex, kind: str) -> bytes:
     """The data (CSV, netCDF) or the figure (PNG, SVG) of the view, as bytes."""
     if kind == "CSV":
-        return to_csv(ex.data, **view_options(ex)).encode("utf-8")
+        return (to_csv(ex.data, **view_options(ex)) or "").encode("utf-8")
     if kind == "netCDF":
-        return view_data(ex.data, **view_options(ex)).to_netcdf(engine="h5netcdf")
+        return bytes(view_data(ex.data, **view_options(ex)).to_netcdf(engine="h5netcdf"))
     if kind in ("PNG", "SVG"):
         buf = io.BytesIO()
         figure(ex).savefig(buf, format=kind.lower(), dpi=150)

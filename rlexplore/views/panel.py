@@ -13,6 +13,8 @@ re-sent. Marks are updated in place inside ``hold_sync()``; figures are never re
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 import bqplot as bq
 import numpy as np
@@ -102,6 +104,7 @@ class MetricPanel:
         self.bands: dict[tuple[str, int], bq.Lines] = {}
         self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
+        self._y_memo: dict[int, tuple] = {}  # per y axis: (range, ticks) drawn -> stretched range
         self.frame: PanelFrame | None = None
         self.rule = bq.Lines(
             x=np.zeros(2),
@@ -137,8 +140,9 @@ class MetricPanel:
         )
         self.widget.add_class("rlx-panel")
         self.index = -1
-        self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
-        self.overlays_above = lambda view: []  # and over them (the findings' labels)
+        # marks drawn under the lines (rlexplore.views.findings), and over them (its labels)
+        self.overlays: Callable[[PanelView], list] = lambda view: []
+        self.overlays_above: Callable[[PanelView], list] = lambda view: []
         self.set_index(index)
 
     @property
@@ -238,7 +242,7 @@ class MetricPanel:
         """
         mark = self.lines[(kind, side)]
         base = (frame.x_domain, y_dom, frame.view.log)
-        held = self._held.get(id(mark))
+        held: Any = self._held.get(id(mark))
         keep = (
             held is not None
             and not self.dual  # a dual panel's colours and dashes depend on the runs shown
@@ -272,15 +276,15 @@ class MetricPanel:
         """The y range stretched to 4-7 round ticks, labelled compactly (linear axes)."""
         axis = self.y_axes[side]
         if log or domain[0] is None:
-            self._memo.pop(("y", side), None)
+            self._y_memo.pop(side, None)
             if axis.tick_values is not None:
                 axis.tick_values, axis.tick_labels = None, {}
             return domain
-        key, memo = (tuple(domain), self.max_y_ticks), self._memo.get(("y", side))
+        key, memo = (tuple(domain), self.max_y_ticks), self._y_memo.get(side)
         if memo is not None and memo[0] == key:  # the same range as last drawn: nothing to do
             return memo[1]
         lo, hi, ticks = axis_range(float(domain[0]), float(domain[1]), max_ticks=self.max_y_ticks)
-        self._memo[("y", side)] = (key, (lo, hi))
+        self._y_memo[side] = (key, (lo, hi))
         if axis.tick_values is None or not np.array_equal(axis.tick_values, ticks):
             with axis.hold_sync():
                 axis.tick_values = ticks
