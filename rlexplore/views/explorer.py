@@ -329,6 +329,7 @@ class Explorer:
         self.widget.remove_class(f"rlx-theme-{self._theme}")
         self._theme = _check_theme(value)
         self.widget.add_class(f"rlx-theme-{self._theme}")
+        self._write_status()
 
     @property
     def row_width(self) -> int:
@@ -677,6 +678,8 @@ class Explorer:
         stages = STAGES.get(change["name"])
         if stages is not None:
             self.guard(self.render)(stages)
+        else:  # nothing to draw (following, a data trait handled elsewhere): the status still says it
+            self._write_status()
 
     def render(self, stages=ALL_STAGES) -> None:
         """Bring the widgets in line with the state: only the `stages` named (see :data:`STAGES`)."""
