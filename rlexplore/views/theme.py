@@ -115,6 +115,9 @@ STYLESHEET = (
     " background: var(--jp-layout-color0, #fff); border: 1px solid var(--jp-border-color1, #bdbdbd);"
     " border-radius: 4px; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.25); padding: 2px 4px; font-size: 12px; }"
     ".rlx-explorer .rlx-controls { gap: 2px 6px; }"
+    # labels never cut ("insp..." in JupyterLab's narrower fonts): buttons as wide as their text
+    ".rlx-explorer .rlx-tool .widget-toggle-button { width: auto !important; min-width: 56px;"
+    " padding: 0 8px; }"
     ".rlx-explorer .rlx-controls .widget-text input { min-width: 0; }"
     # the dual-axis legend sits over the plot's top-left corner, as in reference 003
     ".rlx-explorer .rlx-axis-key { position: absolute; top: 34px; left: 72px; z-index: 5; margin: 0;"
