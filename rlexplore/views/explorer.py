@@ -589,9 +589,8 @@ class Explorer:
 
     # -- state -> widgets ------------------------------------------------------------------
     def _on_state(self, change) -> None:
-        stages = STAGES.get(change["name"])
-        if stages is not None:
-            self.guard(self.render)(stages)
+        # every change is published in the status; the stages draw what it changed
+        self.guard(self.render)(STAGES.get(change["name"], ()))
 
     def render(self, stages=ALL_STAGES) -> None:
         """Bring the widgets in line with the state: only the `stages` named (see :data:`STAGES`)."""
