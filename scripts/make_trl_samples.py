@@ -174,6 +174,7 @@ def main() -> None:
         if p.is_file() and (
             p.suffix in (".safetensors", ".bin", ".log", ".pt")
             or p.name in ("tokenizer.json", "output.log", "requirements.txt")
+            or p.is_symlink()
         ):
             p.unlink()
     size = sum(p.stat().st_size for p in a.out.rglob("*") if p.is_file())

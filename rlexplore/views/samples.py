@@ -1,0 +1,270 @@
+"""The samples view: the prompts and completions behind a step, a brushed range or a finding.
+
+``SamplesView(samples)`` shows the samples of one step (the nearest step each shown run
+logged samples at) or of a step range, sorted best first, worst first or at random,
+filtered by a text search. Every prompt and completion is model output or user data, so it
+reaches the page only through :func:`html.escape` inside ``<pre>`` (no HTML, no Markdown);
+text longer than ``fold`` characters is folded under a ``<details>`` toggle. With
+``compare=True`` and two runs shown, the samples are laid out side by side by prompt.
+
+The Python contract: set ``step`` (an int) or ``range`` (``(first, last)``) and ``runs``;
+:meth:`SamplesView.shown` returns the rows shown as a DataFrame; :meth:`show_finding` shows
+a finding's samples, worst and best first.
+
+Intended wiring in :class:`rlexplore.Explorer` (issue 15; a few lines in ``explorer.py``)::
+
+    # Explorer.__init__(self, ds, ..., samples=None)
+    if samples is not None:
+        self.samples_view = SamplesView(samples, runs=self.state.visible_runs)
+        self.state.add_traits(sample_step=traitlets.Int(None, allow_none=True))
+        link = lambda name, fn: self.state.observe(lambda ch: fn(ch["new"]), name)
+        link("hover_step", lambda s: s is None or setattr(self.samples_view, "step", round(s)))
+        link("step_range", lambda r: setattr(self.samples_view, "range", r))
+        link("visible_runs", lambda r: setattr(self.samples_view, "runs", tuple(r)))
+        traitlets.dlink((self.samples_view, "shown_step"), (self.state, "sample_step"))
+        # the findings table's step button: self.samples_view.show_finding(row)
+        layout.children += (self.samples_view,)
+
+    def shown_samples(self):
+        return self.samples_view.shown()
+
+CSS classes: ``rlx-samples`` (the whole), ``rlx-samples-order``, ``rlx-samples-search``,
+``rlx-samples-body``, ``rlx-sample`` (one sample), ``rlx-sample-text`` (a ``<pre>``).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import traitlets
+from ipywidgets import HTML, Checkbox, Dropdown, HBox, Layout, Text, VBox
+
+from ..errors import RLExploreError
+from ..samples import SampleSource, as_text, finding_samples, rank_samples
+from ..samples.findings import ORDERS, score_column
+
+FOLD = 600
+PAGE = 20
+_STYLE = """<style>
+.rlx-samples .rlx-sample {border-top: 1px solid #ddd; padding: 4px 0;}
+.rlx-samples .rlx-sample-text {white-space: pre-wrap; word-break: break-word; margin: 2px 0;
+  font-size: 90%; background: #f7f7f7; padding: 4px;}
+.rlx-samples .rlx-sample-head {font-size: 85%; color: #444;}
+.rlx-samples table.rlx-compare {width: 100%; table-layout: fixed;}
+.rlx-samples table.rlx-compare td {vertical-align: top; width: 50%;}
+</style>"""
+
+
+class SamplesView(VBox):
+    """Samples of the shown runs at a step, in a range, or behind a finding.
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame or SampleSource
+        What :func:`rlexplore.load_samples` (or :func:`rlexplore.samples.open_samples`)
+        returned; with a SampleSource only the text of the rows shown is read.
+    runs : sequence of str, optional
+        The runs shown (default: all).
+    page : int, default 20
+        How many samples are shown (per run when side by side).
+    fold : int, default 600
+        Texts longer than this many characters are folded.
+    """
+
+    step = traitlets.Int(None, allow_none=True)
+    range = traitlets.Any(None, allow_none=True)
+    runs = traitlets.Any(())
+    order = traitlets.Unicode("best")
+    search = traitlets.Unicode("")
+    compare = traitlets.Bool(False)
+    #: the step whose samples are shown (the nearest logged sample step to ``step``)
+    shown_step = traitlets.Int(None, allow_none=True, read_only=True)
+
+    def __init__(
+        self,
+        samples: pd.DataFrame | SampleSource,
+        *,
+        runs: Any = None,
+        page: int = PAGE,
+        fold: int = FOLD,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(samples, SampleSource):
+            self._source: SampleSource | None = samples
+            self._index = samples.index
+        elif isinstance(samples, pd.DataFrame):
+            self._source = None
+            self._index = samples
+        else:
+            raise RLExploreError(
+                f"samples must be a DataFrame or a SampleSource, not {type(samples).__name__}"
+            )
+        for col in ("run", "step"):
+            if col not in self._index.columns:
+                raise RLExploreError(f"samples need a {col!r} column")
+        self._samples = samples
+        self.page, self.fold = int(page), int(fold)
+        self._finding: Any = None
+        self._shown = self._index.iloc[:0]
+        self.order_box = Dropdown(options=list(ORDERS), value="best", description="sort")
+        self.order_box.add_class("rlx-samples-order")
+        self.search_box = Text(
+            placeholder="search prompts and completions", continuous_update=False
+        )
+        self.search_box.add_class("rlx-samples-search")
+        self.compare_box = Checkbox(value=False, description="side by side", indent=False)
+        self.body = HTML()
+        self.body.add_class("rlx-samples-body")
+        super().__init__(
+            [HBox([self.order_box, self.search_box, self.compare_box]), self.body],
+            layout=Layout(width="100%"),
+            **kwargs,
+        )
+        self.add_class("rlx-samples")
+        traitlets.link((self.order_box, "value"), (self, "order"))
+        traitlets.link((self.search_box, "value"), (self, "search"))
+        traitlets.link((self.compare_box, "value"), (self, "compare"))
+        self.runs = tuple(self._all_runs() if runs is None else (str(r) for r in runs))
+        self.observe(self._on_change, ["step", "range", "runs", "order", "search", "compare"])
+        self._refresh()
+
+    # ------------------------------------------------------------------ public
+
+    def shown(self) -> pd.DataFrame:
+        """The samples shown, in the order shown (with their text)."""
+        return self._shown.copy()
+
+    def show_finding(self, finding: Any, n: int = 5) -> pd.DataFrame:
+        """Show the samples behind a finding (a row of :func:`rlexplore.diagnose`), worst and best first."""
+        with self.hold_trait_notifications():
+            self._finding = (finding, n)
+        self._refresh()
+        return self.shown()
+
+    # ------------------------------------------------------------------ internals
+
+    def _all_runs(self) -> list[str]:
+        return [str(r) for r in pd.unique(self._index["run"].astype(str))]
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if change["name"] in ("step", "range", "runs"):
+            self._finding = None
+        self._refresh()
+
+    def _rows(self, sel: pd.DataFrame) -> pd.DataFrame:
+        """The selected index rows with their text."""
+        if self._source is None:
+            return sel
+        runs = pd.unique(sel["run"].astype(str)).tolist()
+        steps = pd.unique(sel["step"]).tolist()
+        full = self._source.rows(runs, steps)
+        keys = pd.MultiIndex.from_frame(
+            sel[["run", "step", "split", "sample"]].astype({"run": str, "split": str})
+        )
+        have = pd.MultiIndex.from_frame(
+            full[["run", "step", "split", "sample"]].astype({"run": str, "split": str})
+        )
+        return full[have.isin(keys)]
+
+    def _select(self) -> pd.DataFrame:
+        idx = self._index
+        mine = idx[idx["run"].astype(str).isin([str(r) for r in self.runs])]
+        if self._finding is not None:
+            finding, n = self._finding
+            self.set_trait("shown_step", None)
+            return finding_samples(self._rows(mine), finding, n=n)
+        if self.range is not None:
+            first, last = self.range
+            sel = mine[(mine["step"] >= first) & (mine["step"] <= last)]
+            self.set_trait("shown_step", None)
+        elif self.step is not None and len(mine):
+            parts = []
+            shown = None
+            for _, rows in mine.groupby(mine["run"].astype(str), sort=False):
+                steps = np.unique(rows["step"].to_numpy())
+                nearest = int(steps[np.argmin(np.abs(steps - self.step))])
+                shown = nearest if shown is None else shown
+                parts.append(rows[rows["step"] == nearest])
+            sel = pd.concat(parts)
+            self.set_trait("shown_step", shown)
+        else:
+            sel = mine.iloc[:0]
+            self.set_trait("shown_step", None)
+        rows = self._rows(sel)
+        if self.search:
+            needle = self.search.lower()
+            text = [
+                needle in (as_text(p) + "\n" + as_text(c)).lower()
+                for p, c in zip(rows["prompt"], rows["completion"])
+            ]
+            rows = rows[np.asarray(text, dtype=bool)]
+        return rank_samples(rows, self.order)
+
+    def _refresh(self) -> None:
+        rows = self._select()
+        if self.compare and len(self.runs) == 2 and self._finding is None:
+            self._shown, body = self._side_by_side(rows)
+        else:
+            self._shown = rows.head(self.page) if self._finding is None else rows
+            body = "".join(self._sample_html(r) for _, r in self._shown.iterrows())
+        if not len(self._shown):
+            body = "<i>no samples here: hover or click a step, or brush a range</i>"
+        self.body.value = _STYLE + body
+
+    def _side_by_side(self, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+        """Pairs of samples of the two runs that share a prompt, best of each first."""
+        a, b = (str(r) for r in self.runs)
+        key = rows["prompt"].map(as_text)
+        left, right = rows[rows["run"].astype(str) == a], rows[rows["run"].astype(str) == b]
+        common = [p for p in pd.unique(key[left.index]) if p in set(key[right.index])]
+        shown, cells = [], []
+        for prompt in common[: self.page]:
+            x, y = (
+                left[key[left.index] == prompt].iloc[0],
+                right[key[right.index] == prompt].iloc[0],
+            )
+            shown += [x, y]
+            cells.append(
+                f"<tr><td colspan=2>{self._text_html(prompt, 'prompt')}</td></tr>"
+                f"<tr><td>{self._sample_html(x, prompt=False)}</td>"
+                f"<td>{self._sample_html(y, prompt=False)}</td></tr>"
+            )
+        frame = pd.DataFrame(shown) if shown else rows.iloc[:0]
+        head = f"<tr><th>{html.escape(a)}</th><th>{html.escape(b)}</th></tr>"
+        return frame, f"<table class='rlx-compare'>{head}{''.join(cells)}</table>"
+
+    def _sample_html(self, row: pd.Series, prompt: bool = True) -> str:
+        score = score_column(self._index)
+        parts = [f"{html.escape(str(row['run']))} · step {int(row['step'])}"]
+        if "sample" in row:
+            parts.append(f"#{int(row['sample'])}")
+        if "split" in row and str(row["split"]) == "eval":
+            parts.append("eval")
+        if "rank" in row:
+            parts.append(html.escape(str(row["rank"])))
+        for col in row.index:
+            if col in ("run", "step", "sample", "prompt", "completion", "split", "source", "rank"):
+                continue
+            v = row[col]
+            if isinstance(v, (float, int, np.number)) and not isinstance(v, bool):
+                label = f"<b>{html.escape(str(col))}</b>" if col == score else html.escape(str(col))
+                parts.append(f"{label} {float(v):.4g}")
+            elif v is not None and not (isinstance(v, float) and np.isnan(v)):
+                parts.append(f"{html.escape(str(col))} {html.escape(str(v)[:80])}")
+        head = f"<div class='rlx-sample-head'>{' · '.join(parts)}</div>"
+        text = self._text_html(as_text(row["prompt"]), "prompt") if prompt else ""
+        text += self._text_html(as_text(row["completion"]), "completion")
+        return f"<div class='rlx-sample'>{head}{text}</div>"
+
+    def _text_html(self, text: str, label: str) -> str:
+        """Escaped text in a ``<pre>``; beyond ``fold`` characters, folded."""
+        if len(text) <= self.fold:
+            return f"<pre class='rlx-sample-text' title='{label}'>{html.escape(text)}</pre>"
+        return (
+            f"<pre class='rlx-sample-text' title='{label}'>{html.escape(text[: self.fold])}…</pre>"
+            f"<details><summary>{label}: all {len(text):,} characters</summary>"
+            f"<pre class='rlx-sample-text'>{html.escape(text)}</pre></details>"
+        )
