@@ -53,7 +53,7 @@ def sample_metrics(
     -------
     xarray.Dataset
         Metrics ``samples/reward/p10|p50|p90`` (and ``samples/<column>/p..`` for every other
-        numeric column), ``samples/completion_length/mean|p..`` (characters),
+        numeric column; ``samples/<column>/mean`` for a bool column such as verl's ``acc``), ``samples/completion_length/mean|p..`` (characters),
         ``samples/completion_tokens/mean|p..`` (with a tokenizer or token column),
         ``samples/empty_fraction``, ``samples/duplicate_fraction`` (completions equal to
         another of the same step), ``samples/truncated_fraction`` (when it can be known)
@@ -84,6 +84,7 @@ def sample_metrics(
         if c not in NOT_MEASURED and samples[c].dtype.kind in "fiu" and c != token_column
     ]
     numeric.sort(key=lambda c: c != "reward")  # reward first
+    flags = [c for c in samples.columns if samples[c].dtype == bool and c != "truncated"]
     names = [f"p{round(q * 100):d}" for q in quantiles]
     rows_run, rows_metric, rows_step, rows_value = [], [], [], []
     split = samples["split"] if "split" in samples.columns else pd.Series("train", samples.index)
@@ -94,6 +95,8 @@ def sample_metrics(
         for col in numeric:
             v = samples.loc[idx, col].to_numpy(np.float64)
             _quantiles(out, col, v, quantiles, names)
+        for col in flags:  # verl's acc and the like: the fraction that is true
+            out[f"{col}/mean"] = float(samples.loc[idx, col].mean())
         chars = df.loc[idx, "chars"].to_numpy(np.float64)
         out["completion_length/mean"] = float(chars.mean())
         _quantiles(out, "completion_length", chars, quantiles, names)

@@ -171,7 +171,12 @@ def config_weights(config: Mapping[str, Any]) -> list[float] | None:
 
 
 def reward_names(output_dir: Path) -> list[str]:
-    """The reward functions' names, in TRL's order, from ``rewards/<name>/mean`` in the trainer state."""
+    """The reward functions' names, in TRL's order.
+
+    Which columns are rewards is read from the trainer state (``rewards/<name>/mean``, its
+    keys sorted by name); their order (``reward_funcs``' order, that of ``reward_weights``)
+    from the completions files, where TRL writes them in that order before the extra columns.
+    """
     try:
         history = json.loads((output_dir / "trainer_state.json").read_text(encoding="utf-8"))[
             "log_history"
@@ -184,4 +189,15 @@ def reward_names(output_dir: Path) -> list[str]:
             m = re.match(r"^rewards/(.+)/mean$", str(key))
             if m and m.group(1) not in names:
                 names.append(m.group(1))
-    return names
+    files = sorted((output_dir / "completions").glob("completions_*.parquet"))
+    if not names or not files:
+        return []
+    import pyarrow.parquet as pq
+
+    try:
+        columns = pq.read_schema(files[0]).names
+    except (OSError, ValueError):
+        return []
+    if not set(names) <= set(columns):
+        return []
+    return sorted(names, key=columns.index)
