@@ -29,7 +29,8 @@ Intended wiring in :class:`rlexplore.Explorer` (issue 15; a few lines in ``explo
         return self.samples_view.shown()
 
 CSS classes: ``rlx-samples`` (the whole), ``rlx-samples-order``, ``rlx-samples-search``,
-``rlx-samples-body``, ``rlx-sample`` (one sample), ``rlx-sample-text`` (a ``<pre>``).
+``rlx-samples-body``, ``rlx-sample`` (one sample), ``rlx-sample-text`` (a ``<pre>``; also
+``rlx-sample-prompt`` or ``rlx-sample-completion``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ _STYLE = """<style>
 .rlx-samples .rlx-sample-text {white-space: pre-wrap; word-break: break-word; margin: 2px 0;
   font-size: 90%; background: #f7f7f7; padding: 4px;}
 .rlx-samples .rlx-sample-head {font-size: 85%; color: #444;}
+.rlx-samples .rlx-sample-prompt {background: #eef3fb; color: #333;}
+.rlx-samples .rlx-sample-label {font-size: 75%; color: #777; text-transform: uppercase;}
 .rlx-samples table.rlx-compare {width: 100%; table-layout: fixed;}
 .rlx-samples table.rlx-compare td {vertical-align: top; width: 50%;}
 </style>"""
@@ -260,11 +263,13 @@ class SamplesView(VBox):
         return f"<div class='rlx-sample'>{head}{text}</div>"
 
     def _text_html(self, text: str, label: str) -> str:
-        """Escaped text in a ``<pre>``; beyond ``fold`` characters, folded."""
+        """Escaped text in a ``<pre>`` under its label; beyond ``fold`` characters, folded."""
+        cls = f"rlx-sample-text rlx-sample-{label}"
+        head = f"<div class='rlx-sample-label'>{label}</div>"
         if len(text) <= self.fold:
-            return f"<pre class='rlx-sample-text' title='{label}'>{html.escape(text)}</pre>"
+            return f"{head}<pre class='{cls}'>{html.escape(text)}</pre>"
         return (
-            f"<pre class='rlx-sample-text' title='{label}'>{html.escape(text[: self.fold])}…</pre>"
+            f"{head}<pre class='{cls}'>{html.escape(text[: self.fold])}…</pre>"
             f"<details><summary>{label}: all {len(text):,} characters</summary>"
-            f"<pre class='rlx-sample-text'>{html.escape(text)}</pre></details>"
+            f"<pre class='{cls}'>{html.escape(text)}</pre></details>"
         )
