@@ -8,7 +8,7 @@ reads the text of the rows asked for only, for dumps larger than memory.
 """
 
 from .findings import finding_samples, rank_samples
-from .load import load_samples, match_runs, samples_report
+from .load import load_samples, match_runs, samples_for, samples_report
 from .metrics import sample_metrics
 from .source import SampleSource, open_samples
 from .text import as_text
@@ -22,5 +22,6 @@ __all__ = [
     "open_samples",
     "rank_samples",
     "sample_metrics",
+    "samples_for",
     "samples_report",
 ]

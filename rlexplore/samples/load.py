@@ -87,7 +87,10 @@ def load_samples(
        run  step  sample completion  reward
     0  run     3       0          2     1.0
     """
-    files = find(path, reward_weights)
+    return _load(path, find(path, reward_weights))
+
+
+def _load(path: Any, files: list[SampleFile]) -> pd.DataFrame:
     frames, entries = [], []
     for f in files:
         frame, entry = read_file(f)
@@ -99,6 +102,25 @@ def load_samples(
     df = assemble(frames)
     df.attrs[REPORT_KEY] = report
     return df
+
+
+def samples_for(
+    ds: xr.Dataset,
+    path: str | os.PathLike[str],
+    *,
+    reward_weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame | None:
+    """The samples under `path` with the run names of `ds`, or None when there are none.
+
+    What ``rlexplore.load(path, samples=True)`` (and ``rlexplore view LOGDIR``) attach to
+    the curves they loaded from the same tree: :func:`load_samples` then
+    :func:`match_runs`. Unlike :func:`load_samples`, a tree without sample files is not an
+    error.
+    """
+    files = find(path, reward_weights)
+    if not files:
+        return None
+    return match_runs(_load(path, files), ds)
 
 
 def read_file(f: SampleFile) -> tuple[pd.DataFrame, FileEntry]:

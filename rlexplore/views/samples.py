@@ -13,17 +13,14 @@ a finding's samples, worst and best first.
 
 Intended wiring in :class:`rlexplore.Explorer` (issue 15; a few lines in ``explorer.py``)::
 
+    # ExplorerState: sample_step = Int(None, allow_none=True)   (the step shown)
     # Explorer.__init__(self, ds, ..., samples=None)
     if samples is not None:
-        self.samples_view = SamplesView(samples, runs=self.state.visible_runs)
-        self.state.add_traits(sample_step=traitlets.Int(None, allow_none=True))
-        link = lambda name, fn: self.state.observe(lambda ch: fn(ch["new"]), name)
-        link("hover_step", lambda s: s is None or setattr(self.samples_view, "step", round(s)))
-        link("step_range", lambda r: setattr(self.samples_view, "range", r))
-        link("visible_runs", lambda r: setattr(self.samples_view, "runs", tuple(r)))
-        traitlets.dlink((self.samples_view, "shown_step"), (self.state, "sample_step"))
-        # the findings table's step button: self.samples_view.show_finding(row)
+        self.samples_view = SamplesView(samples)
+        connect(self.state, self.samples_view)  # hover/click → step, brush → range, runs
         layout.children += (self.samples_view,)
+        # a finding's step button already brushes its range; for worst/best first:
+        # self.samples_view.show_finding(row)
 
     def shown_samples(self):
         return self.samples_view.shown()
@@ -36,6 +33,7 @@ CSS classes: ``rlx-samples`` (the whole), ``rlx-samples-order``, ``rlx-samples-s
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,6 +57,53 @@ _STYLE = """<style>
 .rlx-samples table.rlx-compare {width: 100%; table-layout: fixed;}
 .rlx-samples table.rlx-compare td {vertical-align: top; width: 50%;}
 </style>"""
+
+
+def connect(state: Any, view: SamplesView) -> Callable[[], None]:
+    """Drive `view` from an explorer's state; returns a function that disconnects them.
+
+    ``hover_step`` (a hover or click on any panel) sets ``view.step``, ``step_range`` (a
+    brush, or a finding's step button) sets ``view.range``, the shown runs set
+    ``view.runs``; when the state has a ``sample_step`` trait, it follows
+    ``view.shown_step``. Steps are used only while the explorer's x axis is ``"step"``.
+
+    Parameters
+    ----------
+    state : rlexplore.state.ExplorerState
+        ``Explorer.state``.
+    view : SamplesView
+        The samples view to drive.
+    """
+
+    def on_hover(change: dict[str, Any]) -> None:
+        if change["new"] is not None and state.x_axis == "step":
+            view.step = int(round(change["new"]))
+
+    def on_range(change: dict[str, Any]) -> None:
+        if state.x_axis != "step":
+            return
+        r = change["new"]
+        view.range = None if r is None else (int(np.ceil(r[0])), int(np.floor(r[1])))
+
+    def on_runs(change: dict[str, Any]) -> None:
+        view.runs = tuple(state.shown_runs)
+
+    state.observe(on_hover, "hover_step")
+    state.observe(on_range, "step_range")
+    state.observe(on_runs, ["visible_runs", "run_filter"])
+    link = None
+    if state.has_trait("sample_step"):
+        link = traitlets.dlink((view, "shown_step"), (state, "sample_step"))
+    view.runs = tuple(state.shown_runs)
+
+    def disconnect() -> None:
+        state.unobserve(on_hover, "hover_step")
+        state.unobserve(on_range, "step_range")
+        state.unobserve(on_runs, ["visible_runs", "run_filter"])
+        if link is not None:
+            link.unlink()
+
+    return disconnect
 
 
 class SamplesView(VBox):
@@ -111,6 +156,8 @@ class SamplesView(VBox):
         self._samples = samples
         self.page, self.fold = int(page), int(fold)
         self._finding: Any = None
+        self._mode = "step"  # the latest of `step` and `range` wins
+        self._key: Any = None  # what is shown: a hover within one logged step redraws nothing
         self._shown = self._index.iloc[:0]
         self.order_box = Dropdown(options=list(ORDERS), value="best", description="sort")
         self.order_box.add_class("rlx-samples-order")
@@ -142,8 +189,8 @@ class SamplesView(VBox):
 
     def show_finding(self, finding: Any, n: int = 5) -> pd.DataFrame:
         """Show the samples behind a finding (a row of :func:`rlexplore.diagnose`), worst and best first."""
-        with self.hold_trait_notifications():
-            self._finding = (finding, n)
+        self._finding = (finding, n)
+        self._key = None
         self._refresh()
         return self.shown()
 
@@ -153,9 +200,41 @@ class SamplesView(VBox):
         return [str(r) for r in pd.unique(self._index["run"].astype(str))]
 
     def _on_change(self, change: dict[str, Any]) -> None:
-        if change["name"] in ("step", "range", "runs"):
+        name = change["name"]
+        if name in ("step", "range", "runs"):
             self._finding = None
+        if name == "step":
+            self._mode = "step"
+        elif name == "range":
+            self._mode = "range" if self.range is not None else "step"
+        key = (
+            self._mode,
+            self._nearest(),
+            self.range,
+            tuple(self.runs),
+            self.order,
+            self.search,
+            self.compare,
+        )
+        if name in ("step", "range", "runs") and key == self._key:
+            return
+        self._key = key
         self._refresh()
+
+    def _mine(self) -> pd.DataFrame:
+        idx = self._index
+        return idx[idx["run"].astype(str).isin([str(r) for r in self.runs])]
+
+    def _nearest(self) -> tuple[tuple[str, int], ...]:
+        """Per shown run, the logged sample step nearest to ``step``."""
+        if self.step is None:
+            return ()
+        out = []
+        mine = self._mine()
+        for run, rows in mine.groupby(mine["run"].astype(str), sort=False):
+            steps = np.unique(rows["step"].to_numpy())
+            out.append((str(run), int(steps[np.argmin(np.abs(steps - self.step))])))
+        return tuple(out)
 
     def _rows(self, sel: pd.DataFrame) -> pd.DataFrame:
         """The selected index rows with their text."""
@@ -173,26 +252,20 @@ class SamplesView(VBox):
         return full[have.isin(keys)]
 
     def _select(self) -> pd.DataFrame:
-        idx = self._index
-        mine = idx[idx["run"].astype(str).isin([str(r) for r in self.runs])]
+        mine = self._mine()
         if self._finding is not None:
             finding, n = self._finding
             self.set_trait("shown_step", None)
             return finding_samples(self._rows(mine), finding, n=n)
-        if self.range is not None:
+        nearest = self._nearest()
+        if self._mode == "range" and self.range is not None:
             first, last = self.range
             sel = mine[(mine["step"] >= first) & (mine["step"] <= last)]
             self.set_trait("shown_step", None)
-        elif self.step is not None and len(mine):
-            parts = []
-            shown = None
-            for _, rows in mine.groupby(mine["run"].astype(str), sort=False):
-                steps = np.unique(rows["step"].to_numpy())
-                nearest = int(steps[np.argmin(np.abs(steps - self.step))])
-                shown = nearest if shown is None else shown
-                parts.append(rows[rows["step"] == nearest])
-            sel = pd.concat(parts)
-            self.set_trait("shown_step", shown)
+        elif nearest:
+            run_step = pd.MultiIndex.from_arrays([mine["run"].astype(str), mine["step"]])
+            sel = mine[run_step.isin(nearest)]
+            self.set_trait("shown_step", nearest[0][1])
         else:
             sel = mine.iloc[:0]
             self.set_trait("shown_step", None)

@@ -140,3 +140,14 @@ def test_a_corrupt_parquet_is_skipped_and_the_rest_kept(tmp_path):
         df = rlx.load_samples(tmp_path)
     assert sorted(df["step"].unique()) == [1, 2, 4, 5, 6]
     assert "unreadable file" in samples_report(df)
+
+
+def test_samples_for_names_runs_as_the_curves_and_is_none_without_samples(tmp_path):
+    from rlexplore.samples import samples_for
+
+    curves = rlx.load(DATA)
+    attached = samples_for(curves, DATA)
+    assert set(attached["run"]) <= set(curves.run.values.tolist())
+    assert "trl-text/trainer_state" in set(attached["run"])
+    (tmp_path / "m.jsonl").write_text('{"step": 1, "loss": 1.0}\n')
+    assert samples_for(rlx.load(tmp_path), tmp_path) is None

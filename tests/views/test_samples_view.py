@@ -139,3 +139,33 @@ def test_bad_input_is_a_clear_error():
         SamplesView([1, 2])
     with pytest.raises(rlx.RLExploreError, match="'step'"):
         SamplesView(pd.DataFrame({"run": ["a"]}))
+
+
+def test_connected_to_an_explorer_hover_brush_and_runs_drive_the_view():
+    import traitlets
+
+    from rlexplore.views.samples import connect
+
+    samples = hostile_samples()
+    ex = rlx.Explorer(rlx.sample_metrics(samples), ["samples/reward/p50"])
+    ex.state.add_traits(
+        sample_step=traitlets.Int(None, allow_none=True)
+    )  # what the lead adds to ExplorerState
+    view = SamplesView(samples)
+    disconnect = connect(ex.state, view)
+    ex.state.hover_step = 19.4
+    assert view.shown_step == 20 and ex.state.sample_step == 20
+    assert set(zip(view.shown()["run"], view.shown()["step"])) == {("a", 20), ("b", 21)}
+    redraws = []
+    view.body.observe(redraws.append, "value")
+    ex.state.hover_step = 19.9  # the same logged step: nothing is redrawn
+    assert redraws == []
+    ex.state.step_range = (14.5, 31.0)
+    assert view.range == (15, 31) and set(view.shown()["step"]) == {20, 21, 30, 31}
+    ex.state.visible_runs = ("a",)
+    assert set(view.shown()["run"]) == {"a"}
+    ex.state.hover_step = 29.0  # a hover after a brush: the step wins
+    assert set(view.shown()["step"]) == {30}
+    disconnect()
+    ex.state.hover_step = 10.0
+    assert set(view.shown()["step"]) == {30}
