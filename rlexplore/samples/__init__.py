@@ -9,7 +9,7 @@ reads the text of the rows asked for only, for dumps larger than memory.
 
 from .findings import finding_samples, rank_samples
 from .load import load_samples, match_runs, samples_for, samples_report
-from .metrics import sample_metrics
+from .metrics import sample_metrics, sample_runs
 from .source import SampleSource, open_samples
 from .text import as_text
 
@@ -22,6 +22,7 @@ __all__ = [
     "open_samples",
     "rank_samples",
     "sample_metrics",
+    "sample_runs",
     "samples_for",
     "samples_report",
 ]

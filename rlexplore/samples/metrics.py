@@ -159,3 +159,38 @@ def _truncated(rows: pd.DataFrame, measured: pd.DataFrame, max_tokens: int | Non
     if max_tokens is not None and "tokens" in measured.columns:
         return float((measured["tokens"] >= max_tokens).mean())
     return None
+
+
+#: the run coordinate of :func:`sample_runs` naming the run a sample belongs to
+SAMPLES_OF = "samples_of"
+
+
+def sample_runs(samples: pd.DataFrame, columns: Sequence[str] | None = None) -> xr.Dataset:
+    """Every sample index as a run of its own, to draw a reward distribution as a band.
+
+    Run ``"<run> #<sample>"`` holds the numeric `columns` (default: ``reward`` and the
+    other reward columns) of that sample index at each step, with the run coordinate
+    ``samples_of`` naming its run. Grouped by it, the explorer's group drawing shows the
+    distribution over steps::
+
+        rlx.Explorer(sample_runs(df), ["reward"], group_by="samples_of",
+                     group_center="median", group_band="quantile")
+
+    Training samples only (``split != "eval"``).
+    """
+    if "sample" not in samples.columns:
+        raise RLExploreError("samples need a 'sample' column (what rlexplore.load_samples returns)")
+    rows = (
+        samples[samples["split"].astype(str) != "eval"] if "split" in samples.columns else samples
+    )
+    if columns is None:
+        columns = [c for c in rows.columns if c not in NOT_MEASURED and rows[c].dtype.kind in "fiu"]
+    if not len(rows) or not columns:
+        raise RLExploreError("no training samples with numeric columns to draw")
+    names = rows["run"].astype(str) + " #" + rows["sample"].astype(str)
+    run = np.repeat(names.to_numpy(), len(columns))
+    metric = np.tile(np.asarray(columns, dtype=object), len(rows))
+    step = np.repeat(rows["step"].to_numpy(), len(columns))
+    value = rows[list(columns)].to_numpy(np.float64).ravel()
+    coords = {n: {SAMPLES_OF: str(r)} for n, r in zip(names, rows["run"].astype(str))}
+    return from_columns(run, metric, step, value, run_coords=coords)

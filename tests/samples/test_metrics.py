@@ -81,3 +81,26 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(rlx.RLExploreError, match="no samples"):
         rlx.sample_metrics(pd.DataFrame({"run": [], "step": [], "completion": []}))
     assert as_text(None) == ""
+
+
+def test_sample_runs_draw_the_reward_distribution_as_the_groups_band():
+    from rlexplore.samples import sample_runs
+    from rlexplore.transforms.groups import aggregate
+
+    samples = rlx.load_samples(DATA)
+    train = samples[samples["split"] == "train"]
+    ds = sample_runs(samples)
+    g = aggregate(
+        ds, "samples_of", center="median", band="quantile", quantiles=(0.1, 0.9), align="any"
+    )
+    for (run, step), rows in train.groupby(["run", "step"], observed=True):
+        lo, mid, hi = np.quantile(rows["reward_len"], [0.1, 0.5, 0.9])
+        cell = g.sel(group=run, metric="reward_len", step=step)
+        assert float(cell["lower"]) == pytest.approx(lo) and float(cell["upper"]) == pytest.approx(
+            hi
+        )
+        assert float(cell["center"]) == pytest.approx(mid)
+    ex = rlx.Explorer(
+        ds, ["reward_len"], group_by="samples_of", group_center="median", group_band="quantile"
+    )
+    assert set(ex.state.shown_runs) == set(train["run"].astype(str))
