@@ -97,8 +97,8 @@ def _load(path: Any, files: list[SampleFile]) -> pd.DataFrame:
         entries.append(entry)
         if len(frame):
             frames.append(frame)
-    report = _report(entries, sum(len(x) for x in frames))
-    _check(path, files, frames, report)
+    report = load_report(entries, sum(len(x) for x in frames))
+    check_loaded(path, files, frames, report)
     df = assemble(frames)
     df.attrs[REPORT_KEY] = report
     return df
@@ -193,16 +193,18 @@ def _numeric_or_object(s: pd.Series) -> pd.Series:
     return s
 
 
-def _report(entries: list[FileEntry], rows: int) -> dict[str, Any]:
+def load_report(entries: list[FileEntry], rows: int) -> dict[str, Any]:
+    """The load report of a samples read: one entry per file and the rows kept."""
     return {
         "files": [e.as_dict() for e in entries],
         "build": {"points": rows, "duplicates_resolved": 0},
     }
 
 
-def _check(
+def check_loaded(
     path: Any, files: list[SampleFile], frames: list[pd.DataFrame], report: dict[str, Any]
 ) -> None:
+    """Raise when nothing was found or readable; warn when some input was corrupt."""
     if not files:
         raise RLExploreError(
             f"no samples found under {str(path)!r}: looked for TRL completions/*.parquet, "

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .files import SampleFile, find
-from .load import REPORT_KEY, TEXT, _check, _report, assemble, read_file
+from .load import REPORT_KEY, TEXT, assemble, check_loaded, load_report, read_file
 from .text import content_text
 
 
@@ -116,6 +116,6 @@ def open_samples(
             frames.append(frame.drop(columns=[c for c in TEXT if c in frame.columns]))
             n += len(frame)
             del texts, frame
-    report = _report(entries, n)
-    _check(path, files, frames, report)
+    report = load_report(entries, n)
+    check_loaded(path, files, frames, report)
     return SampleSource(files, assemble(frames), report)
