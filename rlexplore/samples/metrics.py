@@ -17,7 +17,7 @@ import xarray as xr
 
 from ..dataset import from_columns
 from ..errors import RLExploreError
-from .text import content_text
+from .text import content_text, lengths_and_hashes
 
 QUANTILES = (0.1, 0.5, 0.9)
 #: numeric columns that are not measurements of a sample
@@ -130,12 +130,12 @@ def _quantiles(
 
 def _measured(samples: pd.DataFrame, tokenizer: Any, token_column: str | None) -> pd.DataFrame:
     """Per sample: completion length in characters, a hash of it, tokens when asked for."""
+    texts: list[str] | None = None
     if "completion" in samples.columns:
-        texts = [content_text(c) for c in samples["completion"]]
-        chars = np.fromiter((len(t) for t in texts), np.int64, len(texts))
-        hashes = pd.util.hash_array(np.asarray(texts, dtype=object))
+        chars, hashes = lengths_and_hashes(samples["completion"])
+        if tokenizer is not None:
+            texts = [content_text(c) for c in samples["completion"]]
     elif {"completion_chars", "completion_hash"} <= set(samples.columns):
-        texts = None
         chars = samples["completion_chars"].to_numpy(np.int64)
         hashes = samples["completion_hash"].to_numpy()
     else:

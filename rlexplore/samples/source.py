@@ -18,7 +18,7 @@ import pandas as pd
 
 from .files import SampleFile, find
 from .load import REPORT_KEY, TEXT, assemble, check_loaded, load_report, read_file
-from .text import content_text
+from .text import lengths_and_hashes
 
 
 class SampleSource:
@@ -110,12 +110,11 @@ def open_samples(
         frame, entry = read_file(f)
         entries.append(entry)
         if len(frame):
-            texts = [content_text(c) for c in frame["completion"]]
-            frame["completion_chars"] = np.fromiter(map(len, texts), np.int64, len(texts))
-            frame["completion_hash"] = pd.util.hash_array(np.asarray(texts, dtype=object))
+            chars, hashes = lengths_and_hashes(frame["completion"])
+            frame["completion_chars"], frame["completion_hash"] = chars, hashes
             frames.append(frame.drop(columns=[c for c in TEXT if c in frame.columns]))
             n += len(frame)
-            del texts, frame
+            del frame
     report = load_report(entries, n)
     check_loaded(path, files, frames, report)
     return SampleSource(files, assemble(frames), report)

@@ -8,7 +8,7 @@ with their roles for searching, measuring and showing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -80,3 +80,13 @@ def content_text(value: Any) -> str:
         content = m.get("content", "") if isinstance(m, Mapping) else m
         parts.append("" if content is None else str(content))
     return "".join(parts)
+
+
+def lengths_and_hashes(values: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Per completion: its text's length in characters and a hash of it (equal text, equal hash).
+
+    Python's own string hash: no copy of the text is made (hashes compare within one process).
+    """
+    texts = [content_text(v) for v in values]
+    n = len(texts)
+    return np.fromiter(map(len, texts), np.int64, n), np.fromiter(map(hash, texts), np.int64, n)
