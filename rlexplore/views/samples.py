@@ -153,7 +153,6 @@ class SamplesView(VBox):
         for col in ("run", "step"):
             if col not in self._index.columns:
                 raise RLExploreError(f"samples need a {col!r} column")
-        self._samples = samples
         self.page, self.fold = int(page), int(fold)
         self._finding: Any = None
         self._mode = "step"  # the latest of `step` and `range` wins
@@ -237,26 +236,27 @@ class SamplesView(VBox):
         return tuple(out)
 
     def _rows(self, sel: pd.DataFrame) -> pd.DataFrame:
-        """The selected index rows with their text."""
-        if self._source is None:
+        """The selected index rows with their text, in the order of `sel` (its extra columns kept)."""
+        if self._source is None or sel.empty:
             return sel
         runs = pd.unique(sel["run"].astype(str)).tolist()
         steps = pd.unique(sel["step"]).tolist()
         full = self._source.rows(runs, steps)
-        keys = pd.MultiIndex.from_frame(
-            sel[["run", "step", "split", "sample"]].astype({"run": str, "split": str})
+        keys = ["run", "step", "split", "sample"]
+        where = pd.MultiIndex.from_frame(full[keys].astype({"run": str, "split": str})).get_indexer(
+            pd.MultiIndex.from_frame(sel[keys].astype({"run": str, "split": str}))
         )
-        have = pd.MultiIndex.from_frame(
-            full[["run", "step", "split", "sample"]].astype({"run": str, "split": str})
-        )
-        return full[have.isin(keys)]
+        out = sel.copy()
+        for col in ("prompt", "completion"):
+            out[col] = full[col].to_numpy()[where]
+        return out
 
     def _select(self) -> pd.DataFrame:
         mine = self._mine()
         if self._finding is not None:
             finding, n = self._finding
             self.set_trait("shown_step", None)
-            return finding_samples(self._rows(mine), finding, n=n)
+            return self._rows(finding_samples(mine, finding, n=n))  # text of the 2 n rows only
         nearest = self._nearest()
         if self._mode == "range" and self.range is not None:
             first, last = self.range

@@ -169,3 +169,14 @@ def test_connected_to_an_explorer_hover_brush_and_runs_drive_the_view():
     disconnect()
     ex.state.hover_step = 10.0
     assert set(view.shown()["step"]) == {30}
+
+
+def test_a_finding_on_a_lazy_source_reads_and_shows_its_rows_text():
+    src = open_samples(DATA)
+    eager = rlx.load_samples(DATA)
+    v = SamplesView(src, runs=["trl-text"])
+    finding = {"run": "trl-text", "first_step": 3, "last_step": 5}
+    shown = v.show_finding(finding, n=2)
+    expect = rlx.samples.finding_samples(eager[eager["run"] == "trl-text"], finding, n=2)
+    assert shown["completion"].tolist() == expect["completion"].tolist()
+    assert shown["rank"].tolist() == ["worst", "worst", "best", "best"]
