@@ -15,11 +15,20 @@ ORDERS = ("best", "worst", "random")
 
 
 def score_column(samples: pd.DataFrame) -> str | None:
-    """The column samples are ranked by: ``reward``, else the first numeric reward-like column."""
-    if "reward" in samples.columns:
-        return "reward"
-    for c in samples.columns:
-        if c not in ("step", "sample", "advantage") and samples[c].dtype.kind in "fiu":
+    """The column samples are ranked by: ``reward``, else the first numeric reward-like column.
+
+    A column with no value in `samples` (a TRL run's ``reward`` when its weights are not
+    known) is passed over.
+    """
+    skip = ("step", "sample", "advantage", "completion_chars", "completion_hash")
+    candidates = ["reward"] + [c for c in samples.columns if c != "reward"]
+    for c in candidates:
+        if (
+            c in samples.columns
+            and c not in skip
+            and samples[c].dtype.kind in "fiu"
+            and samples[c].notna().any()
+        ):
             return str(c)
     return None
 

@@ -269,6 +269,9 @@ class SamplesView(VBox):
         else:
             sel = mine.iloc[:0]
             self.set_trait("shown_step", None)
+        if not self.search and not self.compare:
+            # rank on the index, then read the text of the page shown only
+            return self._rows(rank_samples(sel, self.order).head(self.page))
         rows = self._rows(sel)
         if self.search:
             needle = self.search.lower()
@@ -313,7 +316,7 @@ class SamplesView(VBox):
         return frame, f"<table class='rlx-compare'>{head}{''.join(cells)}</table>"
 
     def _sample_html(self, row: pd.Series, prompt: bool = True) -> str:
-        score = score_column(self._index)
+        score = score_column(row.to_frame().T.infer_objects())
         parts = [f"{html.escape(str(row['run']))} · step {int(row['step'])}"]
         if "sample" in row:
             parts.append(f"#{int(row['sample'])}")
@@ -325,10 +328,14 @@ class SamplesView(VBox):
             if col in ("run", "step", "sample", "prompt", "completion", "split", "source", "rank"):
                 continue
             v = row[col]
+            if col in ("completion_chars", "completion_hash") or (
+                isinstance(v, float) and np.isnan(v)
+            ):
+                continue  # index bookkeeping, or a value this run did not log
             if isinstance(v, (float, int, np.number)) and not isinstance(v, bool):
                 label = f"<b>{html.escape(str(col))}</b>" if col == score else html.escape(str(col))
                 parts.append(f"{label} {float(v):.4g}")
-            elif v is not None and not (isinstance(v, float) and np.isnan(v)):
+            elif v is not None:
                 parts.append(f"{html.escape(str(col))} {html.escape(str(v)[:80])}")
         head = f"<div class='rlx-sample-head'>{' · '.join(parts)}</div>"
         text = self._text_html(as_text(row["prompt"]), "prompt") if prompt else ""

@@ -60,3 +60,8 @@ def test_rank_orders():
     assert a.index.tolist() == b.index.tolist() != samples.index.tolist()
     with pytest.raises(rlx.RLExploreError):
         rank_samples(samples, "middle")
+
+
+def test_rank_by_the_first_reward_column_with_values():
+    df = pd.DataFrame({"run": "r", "step": 1, "reward": np.nan, "reward_len": [0.5, 2.0, 1.0]})
+    assert rank_samples(df, "best")["reward_len"].tolist() == [2.0, 1.0, 0.5]

@@ -180,3 +180,15 @@ def test_a_finding_on_a_lazy_source_reads_and_shows_its_rows_text():
     expect = rlx.samples.finding_samples(eager[eager["run"] == "trl-text"], finding, n=2)
     assert shown["completion"].tolist() == expect["completion"].tolist()
     assert shown["rank"].tolist() == ["worst", "worst", "best", "best"]
+
+
+def test_a_wide_range_on_a_lazy_source_reads_the_text_of_the_page_only():
+    src = open_samples(DATA)
+    v = SamplesView(src, runs=["trl-chat"], page=3)
+    v.range = (1, 6)
+    shown = v.shown()
+    eager = rlx.load_samples(DATA)
+    chat = eager[eager["run"] == "trl-chat"]
+    best = rlx.samples.rank_samples(chat, "best").head(3)
+    assert shown["completion"].tolist() == best["completion"].tolist()
+    assert len(shown) == 3
