@@ -30,14 +30,20 @@ class SampleFile:
 
 def find(
     path: str | os.PathLike[str], reward_weights: Mapping[str, float] | None = None
-) -> list[SampleFile]:
-    """The sample files under `path` (a file or a directory), in path order."""
+) -> tuple[list[SampleFile], list[str]]:
+    """The sample files under `path` (a file or a directory), in path order.
+
+    Also returns the files passed over although named like sample files (a ``<step>.jsonl``
+    that holds no sample among its first lines, a ``completions_*.parquet`` that is not
+    Parquet), for the load report.
+    """
     root = Path(path)
     if not root.exists():
         raise RLExploreError(f"no such file or directory: {str(root)!r}")
     candidates = [root] if root.is_file() else _walk(root)
     found: list[tuple[Path, str, Path, str]] = []  # path, format, run directory, split
     seen: set[tuple[Path, str]] = set()
+    passed_over: list[str] = []
     for p in candidates:
         if trl.sniff(p):
             found.append((p, trl.NAME, trl.run_dir(p), "train"))
@@ -49,6 +55,8 @@ def find(
                 continue
             seen.add((d, digest))
             found.append((p, wandb_tables.NAME, d, "train"))
+        elif trl.named_like(p) or verl.named_like(p):
+            passed_over.append(str(p))
     names: dict[Path, str] = {}
     configs: dict[Path, dict[str, Any]] = {}
     wandb_runs = sorted({d for _, fmt, d, _ in found if fmt == wandb_tables.NAME})
@@ -65,7 +73,8 @@ def find(
             continue
         output_dir = d if fmt == trl.NAME else d.parent.parent
         weights[d] = _weights(output_dir, reward_weights, configs)
-    return [SampleFile(p, fmt, names[d], split, weights.get(d, {})) for p, fmt, d, split in found]
+    files = [SampleFile(p, fmt, names[d], split, weights.get(d, {})) for p, fmt, d, split in found]
+    return files, passed_over
 
 
 def _weights(

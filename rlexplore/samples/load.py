@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +87,17 @@ def load_samples(
        run  step  sample completion  reward
     0  run     3       0          2     1.0
     """
-    return _load(path, find(path, reward_weights))
+    return _load(path, *find(path, reward_weights))
 
 
-def _load(path: Any, files: list[SampleFile]) -> pd.DataFrame:
+def _load(path: Any, files: list[SampleFile], passed_over: list[str]) -> pd.DataFrame:
     frames, entries = [], []
     for f in files:
         frame, entry = read_file(f)
         entries.append(entry)
         if len(frame):
             frames.append(frame)
-    report = load_report(entries, sum(len(x) for x in frames))
+    report = load_report(entries, sum(len(x) for x in frames), passed_over)
     check_loaded(path, files, frames, report)
     df = assemble(frames)
     df.attrs[REPORT_KEY] = report
@@ -117,10 +117,10 @@ def samples_for(
     :func:`match_runs`. Unlike :func:`load_samples`, a tree without sample files is not an
     error.
     """
-    files = find(path, reward_weights)
+    files, passed_over = find(path, reward_weights)
     if not files:
         return None
-    return match_runs(_load(path, files), ds)
+    return match_runs(_load(path, files, passed_over), ds)
 
 
 def read_file(f: SampleFile) -> tuple[pd.DataFrame, FileEntry]:
@@ -193,11 +193,14 @@ def _numeric_or_object(s: pd.Series) -> pd.Series:
     return s
 
 
-def load_report(entries: list[FileEntry], rows: int) -> dict[str, Any]:
-    """The load report of a samples read: one entry per file and the rows kept."""
+def load_report(
+    entries: list[FileEntry], rows: int, passed_over: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The load report of a samples read: one entry per file, the rows kept, files passed over."""
     return {
         "files": [e.as_dict() for e in entries],
         "build": {"points": rows, "duplicates_resolved": 0},
+        "ignored": {"count": len(passed_over), "examples": list(passed_over[:5])},
     }
 
 
@@ -205,10 +208,12 @@ def check_loaded(
     path: Any, files: list[SampleFile], frames: list[pd.DataFrame], report: dict[str, Any]
 ) -> None:
     """Raise when nothing was found or readable; warn when some input was corrupt."""
+    ignored = report.get("ignored", {}).get("examples", [])
     if not files:
+        passed = f"; passed over (no samples in them): {', '.join(ignored)}" if ignored else ""
         raise RLExploreError(
             f"no samples found under {str(path)!r}: looked for TRL completions/*.parquet, "
-            "verl <step>.jsonl dumps and W&B offline completions tables"
+            "verl <step>.jsonl dumps and W&B offline completions tables" + passed
         )
     if not frames:
         raise RLExploreError(f"no readable samples under {str(path)!r}:\n" + format_report(report))
@@ -217,6 +222,7 @@ def check_loaded(
         why = [f"{n} {k}" for k, n in f["skipped"].items() if any(w in k for w in _CORRUPT)]
         if why:
             bad.append(f"{f['path']}: " + ", ".join(why))
+    bad += [f"{p}: named like a samples file, holds no samples" for p in ignored]
     if bad:
         more = f" (and {len(bad) - 3} more files)" if len(bad) > 3 else ""
         warnings.warn(

@@ -104,7 +104,7 @@ def open_samples(
     replaces ``prompt`` and ``completion`` by ``completion_chars`` (the length of the
     completion's text) and ``completion_hash`` (equal completions, equal hashes).
     """
-    files = find(path, reward_weights)
+    files, passed_over = find(path, reward_weights)
     frames, entries, n = [], [], 0
     for f in files:
         frame, entry = read_file(f)
@@ -115,6 +115,6 @@ def open_samples(
             frames.append(frame.drop(columns=[c for c in TEXT if c in frame.columns]))
             n += len(frame)
             del frame
-    report = load_report(entries, n)
+    report = load_report(entries, n, passed_over)
     check_loaded(path, files, frames, report)
     return SampleSource(files, assemble(frames), report)

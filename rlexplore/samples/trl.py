@@ -34,6 +34,11 @@ _FILE = re.compile(r"^completions_(\d+)\.parquet$")
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
+def named_like(path: Path) -> bool:
+    """Whether `path` has the name of TRL's completions files."""
+    return bool(_FILE.match(path.name))
+
+
 def sniff(path: Path) -> bool:
     """Whether `path` is named like TRL's completions file and is a Parquet file."""
     if not _FILE.match(path.name):

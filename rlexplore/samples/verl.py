@@ -29,16 +29,29 @@ _STEP_FILE = re.compile(r"^(\d+)\.jsonl$")
 EVAL_DIRS = ("val", "valid", "validation", "validation_data", "val_generations", "eval")
 
 
+def named_like(path: Path) -> bool:
+    """Whether `path` has the name of verl's dumps (``<step>.jsonl``)."""
+    return bool(_STEP_FILE.match(path.name))
+
+
 def sniff(path: Path) -> bool:
-    """Whether `path` looks like one of verl's dumps: ``<step>.jsonl`` whose first line has an ``output``."""
+    """Whether `path` looks like one of verl's dumps: ``<step>.jsonl`` with a sample among its first lines.
+
+    Up to 20 lines are looked at, so a corrupt first line does not hide the file's good rows.
+    """
     if not _STEP_FILE.match(path.name):
         return False
     try:
         with open(path, "rb") as f:
-            head = f.readline(1 << 16)
+            for _ in range(20):
+                line = f.readline(1 << 20)
+                if not line:
+                    return False
+                if line.lstrip().startswith(b"{") and b'"output"' in line:
+                    return True
     except OSError:
         return False
-    return head.lstrip().startswith(b"{") and b'"output"' in head
+    return False
 
 
 def split_of(path: Path) -> str:

@@ -6,6 +6,8 @@ import json
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from verl_dump import dump_generations, write_run
 
 import rlexplore as rlx
@@ -80,3 +82,67 @@ def test_unicode_survives(tmp_path):
     df = rlx.load_samples(tmp_path)
     assert df.loc[0, "prompt"] == "ça ✓ 你好" and df.loc[0, "completion"] == "🙂 — fin"
     assert df.loc[0, "split"] == "eval"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("good"),
+                st.text(max_size=20),
+                st.floats(allow_nan=False, allow_infinity=False),
+            ),
+            st.tuples(
+                st.just("bad"), st.text(alphabet='{}[]":,xa1 \\\\', max_size=15), st.just(0.0)
+            ),
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_garbage_lines_never_cost_a_good_row(lines):
+    import tempfile
+    from pathlib import Path
+
+    good = [(text, score) for kind, text, score in lines if kind == "good"]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "run" / "rollout" / "5.jsonl"
+        path.parent.mkdir(parents=True)
+        out = []
+        for kind, text, score in lines:
+            if kind == "good":
+                out.append(
+                    json.dumps(
+                        {"input": "p", "output": text, "score": score, "step": 5},
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                out.append(text.replace("\n", " "))
+        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rlx.RLExploreWarning)
+            try:
+                df = rlx.load_samples(d)
+            except rlx.RLExploreError:
+                assert not good
+                return
+    # a garbage line that happens to be a JSON sample is a sample: compare the good ones in order
+    got = list(zip(df["completion"], df["reward"]))
+    it = iter(got)
+    assert all(any(g == x for x in it) for g in good)
+
+
+def test_a_dump_with_no_sample_in_its_first_lines_is_reported_not_silently_dropped(tmp_path):
+    dump_generations(["p"], ["o"], ["g"], [1.0], {}, tmp_path / "r" / "rollout", 1)
+    (tmp_path / "r" / "rollout" / "2.jsonl").write_text(
+        "garbage\n" * 25 + '{"output": "late", "step": 2}\n'
+    )
+    with pytest.warns(rlx.RLExploreWarning, match="2.jsonl: named like a samples file"):
+        df = rlx.load_samples(tmp_path)
+    assert df["completion"].tolist() == ["o"]
+    assert "2.jsonl" in samples_report(df)
+    (tmp_path / "r" / "rollout" / "1.jsonl").unlink()
+    with pytest.raises(rlx.RLExploreError, match="passed over .*2.jsonl"):
+        rlx.load_samples(tmp_path)
