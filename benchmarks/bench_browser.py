@@ -14,8 +14,9 @@ capture phase: d3-brush stops the mouse-up there, so a listener on ``document`` 
 the end of a brush. The page waits for a quiet period (twice the longest pause between
 redraws, at least 400 ms) before reading the last redraw back: a line's new path (``d``) or
 new style (a run toggle that keeps the y range only changes row opacities). Each row also
-gives the most ``d`` writes any one line received for the gesture (1: one redraw per line;
-0: none was needed).
+gives the time to the first line redrawn (when the kernel's answer starts to arrive) and the
+most ``d`` writes any one line received for the gesture (1: one redraw per line; 0: none was
+needed).
 
 Workloads: ``demo`` is ``rlexplore.demo("methods")`` (3 runs × 4 metrics × 4000 steps);
 ``sweep`` is 16 runs × 8 metrics × 20,000 steps (2.56 million points).
@@ -78,7 +79,8 @@ SINCE_JS = """() => {
   const t0 = window.__rlx.mouseup;
   const times = lines.map(l => window.__rlx.changed.get(l) || 0);
   const writes = lines.map(l => window.__rlx.writes.get(l) || 0);
-  return {t0, n: lines.length, updated: times.filter(t => t > t0).length, last: Math.max(...times),
+  const after = times.filter(t => t > t0);
+  return {t0, n: lines.length, updated: after.length, last: Math.max(...times), first: Math.min(...after),
           writes: Math.max(...writes), pause: Math.max(...window.__rlx.pauses)};
 }"""
 RESET_JS = "() => { window.__rlx.changed.clear(); window.__rlx.writes.clear(); window.__rlx.pauses = [0]; }"
@@ -97,9 +99,9 @@ def notebook(workload: str, folder: Path) -> Path:
     return path
 
 
-def repaint_after(page, action, expect_updates: int) -> tuple[float, int]:
+def repaint_after(page, action, expect_updates: int) -> tuple[float, float, int]:
     """Run `action` (a mouse gesture); return ms from its mouse-up to the last line redrawn,
-    and the most redraws of one line.
+    ms to the first (the kernel's answer arriving), and the most redraws of one line.
     """
     page.evaluate(RESET_JS)
     action()
@@ -112,7 +114,7 @@ def repaint_after(page, action, expect_updates: int) -> tuple[float, int]:
         if again["last"] == info["last"]:
             break
         info = again
-    return info["last"] - info["t0"], info["writes"]
+    return info["last"] - info["t0"], info["first"] - info["t0"], info["writes"]
 
 
 def measure(browser, url: str) -> dict[str, float]:
@@ -131,7 +133,9 @@ def measure(browser, url: str) -> dict[str, float]:
         ("legend click → repaint", page.locator(".rlx-legend-entry").first.click, 1),
         ("brush → every panel zoomed", lambda: drag_brush(page, 0, 0.3, 0.6), smoothed),
     ):
-        out[name], out[f"{name} (redraws per line)"] = repaint_after(page, action, expect)
+        last, first, writes = repaint_after(page, action, expect)
+        out[name], out[f"{name} (first line)"] = last, first
+        out[f"{name} (redraws per line)"] = writes
     context.close()
     return out
 

@@ -28,9 +28,9 @@ import numpy as np
 try:  # the package's compiled kernel (setup.py builds it when a C compiler exists)
     from . import _smoothing  # type: ignore[attr-defined]
 
-    _m4_into = _smoothing.m4_into
+    compiled_m4 = _smoothing.m4_into
 except ImportError:  # pragma: no cover - exercised only without the extension
-    _m4_into = None
+    compiled_m4 = None
 
 M4Downsampler: Any
 MinMaxLTTBDownsampler: Any
@@ -94,7 +94,7 @@ def arg_downsample(
     lo, hi = _resolve_range(xs, ys, x_range)
     i0, i1 = int(np.searchsorted(xs, lo, "left")), int(np.searchsorted(xs, hi, "right"))
     xv, yv = xs[i0:i1], ys[i0:i1]
-    if method != "minmaxlttb" and _m4_into is not None and yv.size > _per_column(method) * width:
+    if method != "minmaxlttb" and compiled_m4 is not None and yv.size > _per_column(method) * width:
         idx = i0 + _m4_compiled(xv, yv, width, lo, hi, ends=method == "m4")
         return _with_neighbours(ys, idx, i0, i1) if neighbours else idx
     finite = np.isfinite(yv)
@@ -187,7 +187,7 @@ def m4_window(
     [1, 5]
     """
     lo, hi = float(x_range[0]), float(x_range[1])
-    if _m4_into is not None and yv.size > _per_column(method) * width:
+    if compiled_m4 is not None and yv.size > _per_column(method) * width:
         return _m4_compiled(xv, yv, width, lo, hi, ends=method == "m4")
     return arg_downsample(xv, yv, width, x_range=(lo, hi), method=method, neighbours=False)
 
@@ -269,7 +269,7 @@ def _m4_compiled(
     bounds[0], bounds[-1] = 0, xv.size
     bounds[1:-1] = np.searchsorted(xv, column_edges(width, (lo, hi)), "left")
     out = np.empty(POINTS_PER_PIXEL * width, dtype=np.int64)
-    return out[: _m4_into(np.ascontiguousarray(yv), bounds, out, ends)]
+    return out[: compiled_m4(np.ascontiguousarray(yv), bounds, out, ends)]
 
 
 def _m4_rust(counts: np.ndarray, yv: np.ndarray, width: int) -> np.ndarray:

@@ -25,9 +25,9 @@ from numpy.typing import ArrayLike
 try:  # the compiled recurrence; the package builds it (setup.py) when a C compiler exists
     from . import _smoothing  # type: ignore[attr-defined]
 
-    _ema_into = _smoothing.ema_into
+    compiled_ema = _smoothing.ema_into
 except ImportError:  # pragma: no cover - exercised only without the extension
-    _ema_into = None
+    compiled_ema = None
 
 METHODS = ("ema", "gaussian", "running_mean")
 DIRECT_TAPS = 33  # kernels up to this size are convolved directly (exact to the last bit)
@@ -65,10 +65,10 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
     """
     w = check_weight(weight)
     x, restore = _as_2d(values, axis)
-    if _ema_into is not None and w != 0:
+    if compiled_ema is not None and w != 0:
         out = np.empty_like(x)
         for row, dst in zip(x, out):
-            _ema_into(row, dst, w, debias_table(w))
+            compiled_ema(row, dst, w, debias_table(w))
         return restore(out)
     return restore(_ema_numpy(x, w))
 
@@ -218,9 +218,9 @@ def smooth_many(
         row, dst = rows[i], buffers[i]
         if dst is None or dst.shape != np.shape(row) or dst.dtype != np.float64:
             dst = None
-        if method == "ema" and _ema_into is not None and w != 0 and _plain(row):
+        if method == "ema" and compiled_ema is not None and w != 0 and _plain(row):
             dst = np.empty_like(row) if dst is None else dst
-            lo, hi = _ema_into(row, dst, w, debias_table(w))
+            lo, hi = compiled_ema(row, dst, w, debias_table(w))
             return dst, ((lo, hi) if lo <= hi else None)
         result = smooth(row, method, weight=w)
         if dst is not None:

@@ -88,7 +88,7 @@ def curve_xy(
     Examples
     --------
     >>> x, y = curve_xy(np.arange(100_000.0), np.arange(100_000.0), None, 100)
-    >>> len(x), x[0], x[-1]
+    >>> len(x), float(x[0]), float(x[-1])
     (101, 0.0, 99999.0)
     """
     steps, values = np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)

@@ -270,8 +270,10 @@ def widen(raw, extra, *, log: bool) -> tuple[float, float] | tuple[None, None]:
 
     Examples
     --------
-    >>> widen((0.0, 10.0), (2.0, 10.2), log=False), widen((0.0, 10.0), (2.0, 12.0), log=False)
-    ((-0.5, 10.5), (-0.6, 12.6))
+    >>> widen((0.0, 10.0), (2.0, 10.2), log=False)
+    (-0.5, 10.5)
+    >>> [round(v, 6) for v in widen((0.0, 10.0), (2.0, 12.0), log=False)]
+    [-0.6, 12.6]
     """
     if raw is None and extra is None:
         return (None, None)

@@ -675,11 +675,8 @@ class Explorer:
             if snapped != change["new"]:
                 self.state.hover_step = snapped  # its own change draws it
                 return
-        stages = STAGES.get(change["name"])
-        if stages is not None:
-            self.guard(self.render)(stages)
-        else:  # nothing to draw (following, a data trait handled elsewhere): the status still says it
-            self._write_status()
+        # every change is published in the status; the stages draw what it changed
+        self.guard(self.render)(STAGES.get(change["name"], ()))
 
     def render(self, stages=ALL_STAGES) -> None:
         """Bring the widgets in line with the state: only the `stages` named (see :data:`STAGES`)."""

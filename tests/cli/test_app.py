@@ -30,6 +30,11 @@ def test_paths_are_made_absolute_and_a_source_needs_something(tmp_path, monkeypa
         app_explorer({"paths": []})
 
 
+def classes(widget) -> tuple[str, ...]:
+    """A widget's CSS classes (ipywidgets keeps them in a trait without a public reader)."""
+    return tuple(getattr(widget, "_dom_classes", ()))
+
+
 def test_the_theme_goes_from_the_command_to_the_explorer_and_the_bar_switches_it():
     from rlexplore.app import THEMES, app_widget
     from rlexplore.views.theme import THEMES as VIEW_THEMES
@@ -37,14 +42,14 @@ def test_the_theme_goes_from_the_command_to_the_explorer_and_the_bar_switches_it
     assert THEMES == VIEW_THEMES
     source = json.loads(source_env(demo="methods", theme="dark")[SOURCE_ENV])
     ex = app_explorer(source)
-    assert ex.theme == "dark" and "rlx-theme-dark" in ex.widget._dom_classes
+    assert ex.theme == "dark" and "rlx-theme-dark" in classes(ex.widget)
     page = app_widget(ex)
-    assert ex.widget in page.children and "rlx-app" in page._dom_classes
+    assert ex.widget in page.children and "rlx-app" in classes(page)
     (switch,) = [w for bar in page.children for w in getattr(bar, "children", ()) if
-                 "rlx-theme-switch" in w._dom_classes]  # fmt: skip
+                 "rlx-theme-switch" in classes(w)]  # fmt: skip
     assert switch.value == "dark"
     switch.value = "light"
-    assert ex.theme == "light" and "rlx-theme-light" in ex.widget._dom_classes
+    assert ex.theme == "light" and "rlx-theme-light" in classes(ex.widget)
     with pytest.raises(RLExploreError, match="unknown theme"):
         source_env(demo="methods", theme="sepia")
 

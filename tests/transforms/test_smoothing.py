@@ -96,7 +96,7 @@ def test_ema_matches_tensorboard_loop(xs, w):
     st.floats(0.0, 0.999),
 )
 def test_compiled_ema_is_tensorboards_loop_bit_for_bit(xs, w):
-    if smoothing_mod._ema_into is None:
+    if smoothing_mod.compiled_ema is None:
         pytest.skip("the C extension is not built")
     np.testing.assert_array_equal(ema(xs, w), np.array(tensorboard_ema(xs.tolist(), w)))
 
@@ -106,7 +106,7 @@ def test_compiled_and_numpy_ema_agree_on_a_long_series(monkeypatch):
     xs = rng.normal(size=200_000).cumsum()
     xs[rng.integers(0, xs.size, 5000)] = np.nan
     compiled = ema(xs, 0.999)
-    monkeypatch.setattr(smoothing_mod, "_ema_into", None)
+    monkeypatch.setattr(smoothing_mod, "compiled_ema", None)
     np.testing.assert_allclose(compiled, ema(xs, 0.999), rtol=1e-9)
 
 

@@ -325,7 +325,7 @@ def test_a_brush_on_any_panel_sets_the_range_on_release(methods, browser):
         "max",
         "mean",
     ]
-    window = methods._store.raw("GRPO", "actor/entropy")
+    window = methods.model.source.raw("GRPO", "actor/entropy")
     sel = (window[0] >= 1500) & (window[0] <= 2500)
     np.testing.assert_allclose(
         summary.loc[("GRPO", "actor/entropy")].values,
