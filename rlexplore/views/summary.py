@@ -10,6 +10,7 @@ demand), a "sort by" menu and the table.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -58,7 +59,7 @@ def sort_runs(wide: pd.DataFrame, by: str = RUN_ORDER, descending: bool = False)
 
 
 def _number(value: float) -> str:
-    return "" if not np.isfinite(value) else f"{value:.4g}"
+    return f"{value:.4g}" if math.isfinite(value) else ""
 
 
 def _span(step_range, axis: str) -> str:
@@ -105,14 +106,15 @@ def summary_html(
     head = '<th class="rlx-name">run</th>' + "".join(
         f"<th>{html.escape(m)}{marker if m == sort_by else ''}</th>" for m in wide.columns
     )
-    rows = [_row(run, values, colors, names or {}) for run, values in wide.iterrows()]
+    names = names or {}
+    rows = [_row(run, values, colors, names) for run, values in zip(wide.index, wide.to_numpy())]
     return (
         f"<table><caption>Raw values over {where}: {html.escape(stat)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def _row(run, values: pd.Series, colors: Mapping[str, str], names: Mapping[str, str]) -> str:
+def _row(run, values: np.ndarray, colors: Mapping[str, str], names: Mapping[str, str]) -> str:
     swatch = f'<span class="rlx-swatch" style="background:{colors.get(run, MUTED)}"></span>'
     label = html.escape(names.get(run, run))
     cells = "".join(f"<td>{_number(v)}</td>" for v in values)
