@@ -92,8 +92,8 @@ def _coord_problems(ds: xr.Dataset) -> list[str]:
     step = ds[STEP].values
     if step.dtype != np.int64:
         problems.append(f"coordinate {STEP!r} has dtype {step.dtype}, expected int64")
-    elif step.size > 1 and not np.all(np.diff(step) > 0):
-        at = int(np.argmax(np.diff(step) <= 0))
+    elif step.size > 1 and not np.all(step[1:] > step[:-1]):  # no np.diff: int64 overflow
+        at = int(np.argmax(step[1:] <= step[:-1]))
         problems.append(
             f"coordinate {STEP!r} is not strictly increasing "
             f"(position {at + 1}: {step[at]} then {step[at + 1]})"
@@ -135,3 +135,24 @@ def _optional_problems(ds: xr.Dataset) -> list[str]:
         except (TypeError, ValueError):
             problems.append(f"attrs[{REPORT_ATTR!r}] is not a JSON string")
     return problems
+
+
+def storable(text: str) -> str:
+    r"""`text` as a name netCDF and Zarr can store: lone surrogates written as ``\xNN`` bytes.
+
+    Names that are not valid UTF-8 (a directory name in another encoding, read by Python
+    with surrogate escapes; an escaped lone surrogate in a JSON key) cannot be encoded;
+    their bytes are escaped instead, so the name stays readable and distinct.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        if _only_escapes(text):
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _only_escapes(text: str) -> bool:
+    """Whether every surrogate in `text` is a surrogate escape (U+DC80..U+DCFF) of a byte."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)

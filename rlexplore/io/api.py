@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob as _glob
 import os
+import re
 import sys
 import threading
 import warnings
@@ -17,6 +18,7 @@ from typing import Any
 import xarray as xr
 
 from ..dataset.report import get_report
+from ..dataset.schema import validate
 from ..errors import RLExploreError, RLExploreWarning
 from . import assemble as _asm
 from .base import (
@@ -28,16 +30,18 @@ from .base import (
     get_loader,
     loaders,
     read_head,
+    special_kind,
+    storable,
 )
 
 RESTARTS = ("supersede", "split", "keep")
-_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".ipynb_checkpoints", ".trash"}
+SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".ipynb_checkpoints", ".trash"}
 _WARN_REASONS = ("checksum", "corrupt", "malformed", "unreadable", "error")
 
 
 @dataclass
-class _Result:
-    """What one unit produced, reduced."""
+class UnitResult:
+    """What one unit of work produced, reduced: report entries, run blocks, metadata."""
 
     entries: list[FileEntry] = field(default_factory=list)
     runs: list[tuple[Hashable, str, str, _asm.Block, dict[str, Any], list[FileEntry]]] = field(
@@ -149,14 +153,14 @@ def load(
     n_workers = max(1, workers or os.cpu_count() or 1)
     try:
         if n_workers == 1 or len(units) <= 1:
-            results = [_run_unit(u, ctx, restarts) for u in units]
+            results = [read_unit(u, ctx, restarts) for u in units]
         else:
             with ThreadPoolExecutor(max_workers=min(n_workers, len(units))) as pool:
-                results = list(pool.map(lambda u: _run_unit(u, ctx, restarts), units))
+                results = list(pool.map(lambda u: read_unit(u, ctx, restarts), units))
     finally:
         if bar is not None:
             bar.close()
-    return _build(results, problems, ignored, rename, restarts)
+    return validate(build(results, problems, ignored, rename, restarts))
 
 
 def report(ds: xr.Dataset, file: Any = None) -> None:
@@ -212,8 +216,19 @@ def format_report(rep: dict[str, Any], ds: xr.Dataset | None = None) -> str:
 # --------------------------------------------------------------------------- discovery
 
 
-def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], list[FileEntry]]:
-    """Find the files to read: units of work, ignored files, problems found on the way."""
+def discover(
+    source: Any,
+    fmt: Loader | None,
+    sniff: Callable[[Path, Loader | None, list[FileEntry]], Loader | None] | None = None,
+) -> tuple[list[Unit], list[str], list[FileEntry]]:
+    """Find the files to read: units of work, ignored files, problems found on the way.
+
+    Directories are walked recursively, following symbolic links as TensorBoard does
+    (a directory reached twice, through a link loop or two links, is read once);
+    unreadable directories and files, FIFOs, sockets and devices are reported, and
+    special files are never opened. `sniff` decides the loader of each walked file
+    (default :func:`sniff_file`; :class:`rlexplore.live.Follower` caches decisions).
+    """
     items = list(source) if isinstance(source, (list, tuple, set)) else [source]
     if not items:
         raise RLExploreError("no source given")
@@ -226,12 +241,17 @@ def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], li
         key = (id(loader), str(root), given)
         claimed.setdefault(key, (loader, root, []))[2].append(path)
 
+    def walked(path: Path, problems: list[FileEntry]) -> Loader | None:
+        if sniff is not None:
+            return sniff(path, fmt, problems)
+        return sniff_file(path, fmt, problems, given=False)
+
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
             raise RLExploreError(f"a source must be a path or a glob, got {type(item).__name__}")
         text = os.fspath(item)
         path = Path(text).expanduser()
-        if path.exists():
+        if path.exists() or path.is_symlink():
             matches, root = [path], (path if path.is_dir() else path.parent)
         elif any(c in text for c in "*?["):
             matches = sorted(Path(p) for p in _glob.glob(os.path.expanduser(text), recursive=True))
@@ -242,11 +262,11 @@ def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], li
             raise RLExploreError(f"{text}: no such file or directory")
         for m in matches:
             if m.is_dir():
-                _walk(m, fmt, add, units, ignored, problems)
+                _walk(m, fmt, add, units, ignored, problems, walked)
             else:
-                loader = _sniff_file(m, fmt, problems, given=True)
+                loader = sniff_file(m, fmt, problems, given=True)
                 if loader is None:
-                    if not any(p.path == str(m) for p in problems):
+                    if not any(p.path == storable(str(m)) for p in problems):
                         problems.append(_unknown(m))
                     continue
                 if loader.claim_dir(m):  # a file that stands for a directory format
@@ -262,29 +282,57 @@ def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], li
 def _walk(
     root: Path,
     fmt: Loader | None,
-    add,
+    add: Callable[[Loader, Path, Path, bool], None],
     units: list[Unit],
     ignored: list[str],
     problems: list[FileEntry],
+    sniff: Callable[[Path, list[FileEntry]], Loader | None],
 ) -> None:
     dir_loaders = [
         lo for lo in ([fmt] if fmt else loaders()) if type(lo).claim_dir is not Loader.claim_dir
     ]
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(err: OSError) -> None:
+        entry = FileEntry(str(err.filename or root), "unknown")
+        entry.skip(f"unreadable directory ({err.strerror or err})")
+        problems.append(entry)
+
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=True):
         here = Path(dirpath)
+        try:
+            st = here.stat()
+            ident = (st.st_dev, st.st_ino)
+        except OSError:
+            ident = None
+        if ident is not None:
+            if ident in seen:  # a symlink loop, or a directory linked twice: read once
+                if here.is_symlink():
+                    entry = FileEntry(str(here), "unknown")
+                    entry.note("a link to a directory already read (symlink loop?): not read again")
+                    problems.append(entry)
+                dirnames[:] = []
+                continue
+            seen.add(ident)
         claimer = next((lo for lo in dir_loaders if _safe_claim(lo, here)), None)
         if claimer is not None:
             units.append(Unit(claimer, [here], root, False, _tree_size(here)))
             dirnames[:] = []
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             p = here / name
             if name.startswith("."):
                 continue
-            loader = _sniff_file(p, fmt, problems, given=False)
+            kind = special_kind(p)
+            if kind is not None:
+                entry = FileEntry(str(p), "unknown")
+                entry.skip(f"not read: {kind}")
+                problems.append(entry)
+                continue
+            loader = sniff(p, problems)
             if loader is None:
-                ignored.append(str(p))
+                ignored.append(storable(str(p)))
             else:
                 add(loader, root, p, False)
 
@@ -292,13 +340,25 @@ def _walk(
 def _safe_claim(loader: Loader, path: Path) -> bool:
     try:
         return loader.claim_dir(path)
-    except OSError:
+    except (OSError, ValueError, RecursionError):
         return False
 
 
-def _sniff_file(
+def sniff_file(
     path: Path, fmt: Loader | None, problems: list[FileEntry], given: bool
 ) -> Loader | None:
+    """The loader that reads `path` (None when none does); problems go to `problems`.
+
+    A file that cannot be read, and a FIFO, socket or device (never opened), is
+    reported in `problems`. With `fmt` given, a file given by name is read with it
+    whatever it looks like; a walked file only when `fmt` recognises it.
+    """
+    kind = special_kind(path)
+    if kind is not None:
+        entry = FileEntry(str(path), "unknown")
+        entry.skip(f"not read: {kind}")
+        problems.append(entry)
+        return None
     try:
         head = read_head(path)
     except OSError as err:
@@ -323,7 +383,7 @@ def _sniff_file(
 def _safe_sniff(loader: Loader, path: Path, head: bytes) -> bool:
     try:
         return bool(loader.sniff(path, head))
-    except (OSError, ValueError, UnicodeError):
+    except (OSError, ValueError, UnicodeError, RecursionError, MemoryError):
         return False
 
 
@@ -357,18 +417,26 @@ def _tree_size(path: Path) -> int:
 # --------------------------------------------------------------------------- reading
 
 
-def _run_unit(unit: Unit, ctx: Context, restarts: str) -> _Result:
-    res = _Result()
+def read_unit(unit: Unit, ctx: Context, restarts: str) -> UnitResult:
+    """Read one unit with its loader and reduce it (a broken file is reported, not raised)."""
     try:
         produced = list(unit.loader.read(unit, ctx))
     except RLExploreError as err:
-        res.entries.append(_failed(unit, str(err)))
-        return res
+        return UnitResult(entries=[_failed(unit, str(err))])
     except MemoryError:
         raise
     except Exception as err:  # noqa: BLE001 - a broken file must not break the load
-        res.entries.append(_failed(unit, f"error: {type(err).__name__}: {err}"))
-        return res
+        return UnitResult(entries=[_failed(unit, f"error: {type(err).__name__}: {err}")])
+    return reduce_unit(produced, restarts)
+
+
+def reduce_unit(produced: list[Any], restarts: str) -> UnitResult:
+    """Reduce what a loader or a :class:`~rlexplore.io.base.Reader` produced for one unit.
+
+    Each table becomes its run's dense block (restarts applied), so the tables can be
+    freed; `produced` is emptied.
+    """
+    res = UnitResult()
     seen: set[int] = set()
 
     def note_entry(e: FileEntry) -> None:
@@ -406,13 +474,20 @@ def _failed(unit: Unit, why: str) -> FileEntry:
     return entry
 
 
-def _build(
-    results: list[_Result],
+def build(
+    results: list[UnitResult],
     problems: list[FileEntry],
     ignored: list[str],
     rename: Any,
     restarts: str,
 ) -> xr.Dataset:
+    """The Dataset of reduced units: runs merged by key, named, renamed; the report attached.
+
+    Raises
+    ------
+    RLExploreError
+        When no unit has any point (the message lists every file and why).
+    """
     entries = [e for r in results for e in r.entries] + problems
     # one run per key, in order of first appearance
     order: list[Hashable] = []
@@ -434,10 +509,13 @@ def _build(
                 cur["meta"].update(meta)
                 cur["entries"].extend(e for e in run_entries if e not in cur["entries"])
     for r in results:
-        for mo in r.meta_only:
-            target = _nearest_run(mo.directory, runs)
-            if target is not None:
-                runs[target]["meta"].update(mo.meta)
+        for mo in sorted(r.meta_only, key=lambda m: not m.config):
+            for target in _meta_targets(mo, runs):
+                meta = runs[target]["meta"]
+                if mo.config:  # a run's own hyperparameters win over a config file's
+                    meta.update({k: v for k, v in mo.meta.items() if k not in meta})
+                else:
+                    meta.update(mo.meta)
     if not order:
         raise RLExploreError(_nothing_loaded(entries, ignored))
     names = _unique_names([(runs[k]["name"], runs[k]["alt"]) for k in order])
@@ -465,21 +543,41 @@ def _build(
     }
     _maybe_warn(entries)
     blocks = [final[n]["block"] for n in final_order]
-    meta = {n: final[n]["meta"] for n in final_order}
+    meta = {
+        storable(n): {k: storable(v) if isinstance(v, str) else v for k, v in m.items()}
+        for n, m in ((n, final[n]["meta"]) for n in final_order)
+    }
     final.clear()
-    return _asm.assemble(final_order, blocks, meta, report)
+    return _asm.assemble([storable(n) for n in final_order], blocks, meta, report)
 
 
-def _nearest_run(directory: Path, runs: dict[Hashable, dict[str, Any]]) -> Hashable | None:
-    by_dir = {}
-    for key in runs:
-        if isinstance(key, tuple) and len(key) == 2 and key[0] == "tensorboard":
-            by_dir[key[1]] = key
-    d = directory.resolve()
+def _meta_targets(mo: MetaOnly, runs: dict[Hashable, dict[str, Any]]) -> list[Hashable]:
+    """The runs a metadata-only entry belongs to (see :class:`MetaOnly`)."""
+    d = mo.directory.resolve()
+    if not mo.config:
+        by_dir = {}
+        for key in runs:
+            if isinstance(key, tuple) and len(key) == 2 and key[0] == "tensorboard":
+                by_dir[key[1]] = key
+        for parent in [d, *d.parents]:
+            if str(parent) in by_dir:
+                return [by_dir[str(parent)]]
+        return []
+    dirs: dict[Hashable, Path] = {key: _run_dir_of(run["meta"]) for key, run in runs.items()}
     for parent in [d, *d.parents]:
-        if str(parent) in by_dir:
-            return by_dir[str(parent)]
-    return None
+        found = [k for k, rd in dirs.items() if rd == parent]
+        if found:
+            return found
+    return [k for k, rd in dirs.items() if d in rd.parents]
+
+
+def _run_dir_of(meta: dict[str, Any]) -> Path:
+    """The directory a run's source sits in (a checkpoint copy belongs to its run)."""
+    src = Path(str(meta.get("source", "")))
+    d = src if src.is_dir() else src.parent
+    if re.match(r"^checkpoint-\d+$", d.name):
+        d = d.parent
+    return d.resolve()
 
 
 def _unique_names(pairs: list[tuple[str, str]]) -> list[str]:

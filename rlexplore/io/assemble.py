@@ -24,7 +24,7 @@ import xarray as xr
 
 from ..dataset.build import _metadata_coords
 from ..dataset.report import set_report
-from ..dataset.schema import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME
+from ..dataset.schema import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME, storable
 from .base import Table
 
 
@@ -330,7 +330,7 @@ def assemble(
     run_index = np.array(names, dtype=object)
     coords: dict[str, Any] = {
         RUN: _obj_index(run_index),
-        METRIC: _obj_index(np.array(list(metric_pos), dtype=object)),
+        METRIC: _obj_index(np.array([storable(m) for m in metric_pos], dtype=object)),
         STEP: steps.astype(np.int64, copy=False),
     }
     coords.update(_metadata_coords(run_index, run_meta))

@@ -25,7 +25,7 @@ from .base import (
     Loader,
     Table,
     Unit,
-    _size,
+    file_size,
     register,
     table_from_records,
 )
@@ -197,7 +197,7 @@ class MLflowSQLiteLoader(Loader):
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
-        ctx.progress(_size(path))
+        ctx.progress(file_size(path))
         out: list[Any] = [entry]
         try:
             con = _connect(path)
