@@ -26,6 +26,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..dataset.blocks import Table
+from ..dataset.report import FileEntry
 from ..dataset.schema import storable
 from ..errors import RLExploreError
 
@@ -36,79 +38,6 @@ FIRST_RECORD_LIMIT = 16 << 20
 MAX_DEPTH = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 BOM = b"\xef\xbb\xbf"
-
-
-@dataclass
-class FileEntry:
-    """The load report of one file (or one store): what was read and what was not."""
-
-    path: str
-    format: str
-    points: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    superseded: int = 0
-    notes: list[str] = field(default_factory=list)
-    runs: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.path = storable(self.path)
-
-    def skip(self, reason: str, n: int = 1) -> None:
-        """Count `n` values or records skipped for `reason`."""
-        if n:
-            self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
-
-    def note(self, text: str) -> None:
-        """Record a short note once (at most 20 per file)."""
-        if text not in self.notes and len(self.notes) < 20:
-            self.notes.append(text)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The entry as the JSON-ready dict stored in the load report."""
-        return {
-            "path": self.path,
-            "format": self.format,
-            "runs": list(self.runs),
-            "points": int(self.points),
-            "skipped": {k: int(v) for k, v in self.skipped.items()},
-            "superseded": int(self.superseded),
-            "notes": list(self.notes),
-        }
-
-
-@dataclass
-class Table:
-    """One run's points from one read, as tidy long columns in record order.
-
-    ``metric`` holds indices into ``metrics``. Record order matters: when one
-    (metric, step) appears twice the later record wins, and a step that goes backwards
-    (a restarted job) supersedes that metric's earlier records from that step on.
-    Tables with equal ``key`` are parts of the same run and are merged in order.
-    """
-
-    key: Hashable
-    name: str
-    metrics: list[str]
-    metric: np.ndarray
-    step: np.ndarray
-    value: np.ndarray
-    wall_time: np.ndarray | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-    #: appended to ``name`` when another run has the same name (e.g. "/<file stem>")
-    alt: str = ""
-    files: list[tuple[FileEntry, int, int]] = field(default_factory=list)
-    session_starts: list[tuple[int, int]] = field(default_factory=list)
-    launches: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.metric = np.asarray(self.metric, dtype=np.int32)
-        self.step = np.asarray(self.step, dtype=np.int64)
-        self.value = np.asarray(self.value, dtype=np.float64)
-        if self.wall_time is not None:
-            self.wall_time = np.asarray(self.wall_time, dtype=np.float64)
-
-    def __len__(self) -> int:
-        return int(self.step.size)
 
 
 @dataclass

@@ -27,8 +27,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, get_report, set_report, validate
+from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, set_report, validate
+from ..dataset.report import LoadReport, load_report
+from ..dataset.store import assemble, open_zarr, write_part
 from ..errors import RLExploreError, RLExploreWarning, missing_extra
+from .core import load_dataset
 
 _DOCUMENTS = (".md", ".rst", ".html", ".pdf", ".png", ".jpg", ".jpeg", ".svg", ".gif")
 
@@ -103,8 +106,11 @@ def load_distributed(
     if to is None:
         results, skipped = _split(_run_all(client, _load_task, tasks, root, load_kwargs))
         ds = concat_runs(results)
-        return set_report(ds, {**get_report(ds), "skipped_folders": skipped}) if skipped else ds
-    from ..lazy import assemble, open_zarr
+        if skipped:
+            rep = load_report(ds)
+            rep.skipped_folders += skipped
+            set_report(ds, rep)
+        return ds
 
     store = Path(to).absolute()  # workers in other processes or machines see the same path
     if store.exists():
@@ -116,7 +122,7 @@ def load_distributed(
         )
         infos, skipped = _split(infos)
         if skipped:
-            infos[0]["report"] = {**infos[0]["report"], "skipped_folders": skipped}
+            infos[0]["report"].skipped_folders += skipped
         assemble(infos, store)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
@@ -151,42 +157,38 @@ def concat_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
     if LOGGED in out:
         out[LOGGED] = out[LOGGED].fillna(False).astype(bool)
     out.attrs = {}
-    return validate(set_report(out, merge_reports([get_report(ds) for ds in datasets])))
+    return validate(set_report(out, _merge([load_report(ds) for ds in datasets])))
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """One load report from many: lists are joined, numbers added, dicts merged.
+    """One load report (as dicts) from many, by :meth:`LoadReport.merge`.
 
     Examples
     --------
-    >>> merge_reports([{"files": [1], "build": {"points": 2}}, {"files": [3], "build": {"points": 4}}])
-    {'files': [1, 3], 'build': {'points': 6}}
+    >>> a = {"files": [{"path": "a.jsonl", "format": "jsonl"}], "build": {"points": 2}}
+    >>> b = {"files": [{"path": "b.jsonl", "format": "jsonl"}], "build": {"points": 4}}
+    >>> merged = merge_reports([a, b])
+    >>> [f["path"] for f in merged["files"]], merged["build"]["points"]
+    (['a.jsonl', 'b.jsonl'], 6)
     """
-    merged: dict[str, Any] = {}
-    for rep in reports:
-        for key, val in rep.items():
-            merged[key] = _merge_value(merged[key], val) if key in merged else val
+    return _merge([LoadReport.from_dict(r) for r in reports]).as_dict()
+
+
+def _merge(reports: list[LoadReport]) -> LoadReport:
+    if not reports:
+        return LoadReport()
+    merged = reports[0]
+    for rep in reports[1:]:
+        merged = merged.merge(rep)
     return merged
-
-
-def _merge_value(a: Any, b: Any) -> Any:
-    if isinstance(a, list) and isinstance(b, list):
-        return a + b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return merge_reports([a, b])
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return a + b
-    return a
 
 
 def _load_task(task: Path, root: Path, load_kwargs: dict[str, Any]) -> xr.Dataset | dict[str, str]:
     """Load one task; a folder with nothing loadable gives ``{"path", "reason"}``."""
-    from .api import load
-
     kwargs = dict(load_kwargs)
     rename = _compose(_path_names(task, root), kwargs.pop("rename", None))
     try:
-        return load(task, rename=rename, **kwargs)
+        return load_dataset(task, rename=rename, **kwargs)
     except RLExploreError as err:  # one bad folder must not sink thousands of good ones
         return {"path": str(task), "reason": str(err)}
 
@@ -238,8 +240,6 @@ def _only_unknown_files(reason: str) -> bool:
 
 
 def _load_and_write(task: Path, root: Path, load_kwargs: dict[str, Any]) -> dict[str, Any]:
-    from ..lazy import write_part
-
     kwargs = dict(load_kwargs)
     parts = Path(kwargs.pop("_parts"))
     ds = _load_task(task, root, kwargs)

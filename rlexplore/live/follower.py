@@ -12,8 +12,8 @@ from typing import Any
 import xarray as xr
 
 from ..errors import RLExploreError
-from ..io.api import RESTARTS, UnitResult, build, discover, read_unit, reduce_unit, sniff_file
 from ..io.base import HEAD_BYTES, Context, FileEntry, Loader, Reader, Unit, file_size, get_loader
+from ..io.core import RESTARTS, UnitResult, build, discover, read_unit, reduce_unit, sniff_file
 from .watch import Watch
 
 
@@ -117,7 +117,9 @@ class Follower:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                self.dataset = build(results, problems, ignored, self._rename, self._restarts)
+                self.dataset = build(
+                    results, problems, ignored, self._rename, self._restarts, [self.source]
+                )
         except RLExploreError:
             if any(r.runs for r in results):
                 raise

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rlexplore as rlx
-from rlexplore.io import assemble, tfrecord
-from rlexplore.io.base import Table
+from rlexplore.dataset import blocks as assemble
+from rlexplore.io import tfrecord
+from rlexplore.dataset.blocks import Table
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
