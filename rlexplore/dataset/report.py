@@ -230,6 +230,8 @@ def load_report(ds: xr.Dataset) -> LoadReport:
         return LoadReport.from_dict(data)
     except RecursionError:
         raise ValueError(f"attrs[{REPORT_ATTR!r}] is nested too deeply") from None
+    except ValueError as err:
+        raise ValueError(f"attrs[{REPORT_ATTR!r}] is not a load report: {err}") from None
 
 
 def get_report(ds: xr.Dataset) -> dict[str, Any]:

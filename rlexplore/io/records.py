@@ -340,7 +340,7 @@ class JSONLLoader(Loader):
             first = json.loads(decode_text(line))
         except (ValueError, RecursionError):
             return False
-        if not isinstance(first, dict) or depth(first) > MAX_DEPTH:
+        if not isinstance(first, dict) or depth(first) > MAX_DEPTH or _is_trainer_state(first):
             return False
         if _is_config(path, first, head):
             return False
@@ -610,25 +610,32 @@ def _is_wandb_header(cols: list[str]) -> bool:
 def split_wandb_columns(cols: list[str]) -> list[tuple[str, str]]:
     """``(run, metric)`` of W&B export headers ``<run> - <metric>``.
 
-    Run names may contain " - " themselves (``GRPO - seed1 - train/reward``), and so may
-    metric names, rarely: each header is split where the run part is shared by the most
-    headers (the runs of an export repeat over their metrics), ties going to the last
-    " - " (the longer run name).
+    Run names often contain " - " (``GRPO - seed1 - train/reward``), metric names
+    rarely: each header is split at its last " - ". Then, by consistency across the
+    headers, a "run" that is another run's name plus " - <x>" and logs other metrics
+    than it is that run, with " - " inside the metric (``run - kl - mean`` next to
+    ``run - loss``: run ``run``, metrics ``kl - mean`` and ``loss``).
     """
-    splits = []
-    for c in cols:
-        parts = c.split(_WANDB_SEP)
-        splits.append(
-            [(_WANDB_SEP.join(parts[:i]), _WANDB_SEP.join(parts[i:])) for i in range(1, len(parts))]
-        )
-    support: dict[str, int] = {}
-    for options in splits:
-        for run in {r for r, _ in options}:
-            support[run] = support.get(run, 0) + 1
+    pairs = [c.rpartition(_WANDB_SEP)[::2] for c in cols]
+    metrics: dict[str, set[str]] = {}
+    for run, metric in pairs:
+        metrics.setdefault(run, set()).add(metric)
+
+    def owner(run: str) -> str | None:
+        head = run
+        while _WANDB_SEP in head:
+            head = head.rpartition(_WANDB_SEP)[0]
+            if head in metrics and metrics[head] != metrics[run]:
+                return head
+        return None
+
     out = []
-    for options in splits:
-        best = max(range(len(options)), key=lambda i: (support[options[i][0]], i))
-        out.append(options[best])
+    for run, metric in pairs:
+        base = owner(run)
+        if base is not None:
+            metric = run[len(base) + len(_WANDB_SEP) :] + _WANDB_SEP + metric
+            run = base
+        out.append((run, metric))
     return out
 
 

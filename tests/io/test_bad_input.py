@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import rlexplore as rlx
 from rlexplore.dataset import blocks as assemble
-from rlexplore.io import tfrecord
 from rlexplore.dataset.blocks import Table
+from rlexplore.io import tfrecord
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
