@@ -285,32 +285,55 @@ def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
         return f.read(n)
 
 
-def first_line(path: Path, head: bytes, limit: int = FIRST_RECORD_LIMIT) -> bytes | None:
-    """The first non-blank line of `path` (without its newline), however long, up to `limit`.
+def first_lines(
+    path: Path, head: bytes, n: int = 1, limit: int = FIRST_RECORD_LIMIT
+) -> list[bytes]:
+    """The first `n` non-blank lines of `path` (without newlines), however long, to `limit`.
 
     `head` is the file's first bytes as sniffing read them; the file is read further only
-    when no complete line is in it. None when the file has no complete non-blank line
-    within `limit` bytes (a last line without a newline counts when the file ends there).
+    while fewer than `n` complete lines are in what was read. A last line without a
+    newline counts when the file ends there; nothing past `limit` bytes is read, and
+    reading stops at binary data.
     """
     data = head
     start = 0
+    lines: list[bytes] = []
     while True:
         nl = data.find(b"\n", start)
         while nl >= 0:
             line = data[start:nl].strip()
-            if line:
-                return line
             start = nl + 1
+            if line:
+                lines.append(line)
+                if len(lines) >= n:
+                    return lines
             nl = data.find(b"\n", start)
         if len(data) >= limit:
-            return None
+            return lines
         with open(path, "rb") as f:
             f.seek(len(data))
             more = f.read(min(max(len(data), 1 << 16), limit - len(data)))
         if not more:
-            line = data[start:].strip()
-            return line or None
+            last = data[start:].strip()
+            return lines + [last] if last else lines
+        if is_binary(more):  # binary data after a text header (safetensors, say): stop
+            return lines
         data += more
+
+
+def first_line(path: Path, head: bytes, limit: int = FIRST_RECORD_LIMIT) -> bytes | None:
+    """The first non-blank line of `path` (see :func:`first_lines`), or None."""
+    lines = first_lines(path, head, 1, limit)
+    return lines[0] if lines else None
+
+
+def is_binary(head: bytes) -> bool:
+    """Whether a file's head looks binary: more than a few NUL bytes.
+
+    A stray NUL (one damaged byte of a text log) leaves the file text, so that its
+    other records are still read.
+    """
+    return head.count(b"\x00") > 8
 
 
 def decode_text(raw: bytes) -> str:

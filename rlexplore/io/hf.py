@@ -25,6 +25,7 @@ from .base import (
     Unit,
     decode_text,
     file_size,
+    is_binary,
     register,
     step_problem,
     table_from_records,
@@ -228,7 +229,7 @@ SNIFF_TEXT_BYTES = 8 << 20
 
 def _text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None:
     """The first `n` bytes of a text file as str, None for binary files."""
-    if b"\x00" in head:
+    if is_binary(head):
         return None
     with open(path, "rb") as f:
         data = f.read(n)

@@ -46,6 +46,8 @@ from .base import (
     decode_text,
     depth,
     first_line,
+    first_lines,
+    is_binary,
     register,
     step_problem,
     table_from_records,
@@ -69,6 +71,7 @@ STEP_KEYS = (
 WALL_KEYS = ("_timestamp", "wall_time", "timestamp")
 MAX_JSON_SNIFF = 64 << 20
 STEP_KEY_WINDOW = 50  # records looked at to choose the step key
+SNIFF_LINES = 6  # JSONL: lines looked at (most must be objects; a corrupt first one is fine)
 #: a JSON object without a step is a config when its name holds one of these words
 CONFIG_WORDS = ("config", "args", "hparam", "hyperparam", "param", "setting", "cfg")
 
@@ -324,25 +327,22 @@ class JSONLLoader(Loader):
     priority = 40
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        """A JSONL file: its first line (however long) is a JSON object with a number in it.
+        """A JSONL file: most of its first lines (however long) are JSON objects.
 
-        A file that is one JSON object without a step is a config, not a run (the JSON
-        loader reads it as hyperparameters).
+        The first object must hold a number. A file that is one JSON object without a
+        step (a config), and a Trainer state, are not JSONL runs.
         """
-        if b"\x00" in head:
+        if is_binary(head):
             return False
-        line = first_line(path, head)
-        if line is None:
+        lines = first_lines(path, head, SNIFF_LINES)
+        if lines and lines[0].startswith(BOM):
+            lines[0] = lines[0][len(BOM) :]
+        parsed = [_json_object(line) for line in lines]
+        good = [r for r in parsed if r is not None]
+        if not good or len(good) * 2 < len(parsed):
             return False
-        if line.startswith(BOM):
-            line = line[len(BOM) :]
-        try:
-            first = json.loads(decode_text(line))
-        except (ValueError, RecursionError):
-            return False
-        if not isinstance(first, dict) or depth(first) > MAX_DEPTH or _is_trainer_state(first):
-            return False
-        if _is_config(path, first, head):
+        first = good[0]
+        if _is_trainer_state(first) or _is_config(path, first, head):
             return False
         return any(
             to_number(v) is not None
@@ -382,6 +382,15 @@ class JSONLFileReader(Reader):
             self.state = JSONLReader(path, self.step_key)
         entry, t = self.state.table(_name_for(ctx, unit, path), "/" + path.stem)
         return [entry] + ([t] if t is not None else [])
+
+
+def _json_object(line: bytes) -> dict[str, Any] | None:
+    """A line parsed as a JSON object of bounded depth, or None."""
+    try:
+        rec = json.loads(decode_text(line))
+    except (ValueError, RecursionError):
+        return None
+    return rec if isinstance(rec, dict) and depth(rec) <= MAX_DEPTH else None
 
 
 def _is_config(path: Path, first: dict[str, Any], head: bytes) -> bool:
@@ -551,14 +560,10 @@ class CSVLoader(Loader):
         path = unit.paths[0]
         raw = path.read_bytes()
         ctx.progress(len(raw))
-        try:
-            rows = list(csv.reader(io.StringIO(decode_text(raw).replace("\x00", ""))))
-        except csv.Error as err:
-            entry = FileEntry(str(path), self.name)
-            entry.skip(f"malformed CSV ({err})")
-            return [entry]
+        rows, bad = _csv_rows(decode_text(raw).replace("\x00", ""))
         is_wandb = bool(rows) and _is_wandb_header(rows[0])
         entry = FileEntry(str(path), "wandb_csv" if is_wandb else self.name)
+        entry.skip("malformed CSV rows (a field over 128 KiB, say)", bad)
         if len(rows) < 2:
             entry.note("no data rows")
             return [entry]
@@ -584,9 +589,23 @@ class WandbCSVLoader(CSVLoader):
         return cols is not None and _is_wandb_header(cols)
 
 
+def _csv_rows(text: str) -> tuple[list[list[str]], int]:
+    """The rows of a CSV text, and how many rows were malformed (skipped one by one)."""
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    bad = 0
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows, bad
+        except csv.Error:
+            bad += 1
+
+
 def _header(path: Path, head: bytes) -> list[str] | None:
     """The header row of a CSV file (the first line, however long), or None."""
-    if b"\x00" in head:
+    if is_binary(head):
         return None
     line = first_line(path, head)
     if line is None:
