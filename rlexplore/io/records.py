@@ -426,6 +426,9 @@ class JSONLoader(Loader):
             return False
         if path.stat().st_size > MAX_JSON_SNIFF:
             return False
+        lines = first_lines(path, head, 2)
+        if len(lines) == 2 and _json_object(lines[0]) is not None:
+            return False  # one object a line: JSONL, not one document (and not read whole)
         doc = _parse(path.read_bytes())
         if isinstance(doc, _Bad):
             return False

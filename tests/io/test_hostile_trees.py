@@ -517,3 +517,47 @@ def test_load_returns_validated_data_and_keeps_the_report_in_zarr(tmp_path, writ
     back = xr.open_dataset(tmp_path / "m.nc", engine="h5netcdf")
     assert rlx.get_report(back) == rep_mem
     back.close()
+
+
+# ------------------------------------------------------------------ JSONL as a stream
+
+
+def test_jsonl_memory_is_bounded_by_the_data_kept_not_the_file(tmp_path):
+    import tracemalloc
+
+    # ~24 MB of lines whose bulk is text (skipped): the points kept are a few KB
+    text = "y" * 3000
+    with open(tmp_path / "big.jsonl", "w") as f:
+        for s in range(8000):
+            f.write(json.dumps({"step": s, "completion": text, "reward": s / 8000}) + "\n")
+    size = (tmp_path / "big.jsonl").stat().st_size
+    tracemalloc.start()
+    try:
+        ds = rlx.load(tmp_path / "big.jsonl")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert ds.sizes["step"] == 8000 and ds.sizes["metric"] == 1
+    assert peak < size / 8, (peak, size)  # reading the whole file at once would exceed it
+
+
+# ------------------------------------------------------------------ run names for other modules
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "expected"),
+    [
+        ("logs/grpo/seed1", "logs", "grpo/seed1"),
+        ("logs/metrics.jsonl", "logs", "metrics"),
+        ("logs/a/metrics.jsonl", "logs", "a"),
+        ("logs", "logs", "logs"),
+    ],
+)
+def test_run_name_is_the_name_load_gives(tmp_path, write_tb, path, expected, root):
+    target = tmp_path / path
+    if target.suffix:
+        jsonl(target, [{"step": 1, "x": 1.0}])
+    else:  # a TensorBoard run is its folder
+        write_tb(target, {"x": [(1, 1.0)]})
+    assert run_name(target, tmp_path / root) == expected
+    assert rlx.load(tmp_path / root).run.values.tolist() == [expected]
