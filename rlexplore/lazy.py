@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -144,7 +145,7 @@ class SeriesRows:
 
             arrays = dask.compute(*(self._var.data[r, m] for r, m in missing), scheduler="threads")
             for pair, arr in zip(missing, arrays):
-                self._cache.get(pair, lambda a=arr: np.asarray(a, dtype=np.float64))
+                self._cache.get(pair, functools.partial(np.asarray, arr, dtype=np.float64))
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         row = self.row(int(key[0]), int(key[1]))

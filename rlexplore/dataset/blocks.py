@@ -85,7 +85,7 @@ class Block:
 
 
 def superseded_mask(
-    metric: np.ndarray, step: np.ndarray, session_starts: list[tuple[int, int]] = ()
+    metric: np.ndarray, step: np.ndarray, session_starts: Sequence[tuple[int, int]] = ()
 ) -> np.ndarray | None:
     """Records replaced by a later restart, or None when there are none."""
     n = step.size
@@ -112,8 +112,8 @@ def superseded_mask(
     if starts:
         if mask is None:
             mask = np.zeros(n, dtype=bool)
-        for pos, s in starts:
-            mask[:pos] |= step[:pos] >= s
+        for pos, start_step in starts:
+            mask[:pos] |= step[:pos] >= start_step
     if mask is not None and not mask.any():
         return None
     return mask
@@ -251,7 +251,7 @@ def reduce_table(table: Table, *, restarts: bool = True) -> Block:
     )
 
 
-def _unique_inverse(step: np.ndarray):
+def _unique_inverse(step: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Sorted unique steps, each row's index in them, and (when the steps are already
     sorted) the last row of each step.
     """
@@ -399,7 +399,7 @@ def assemble(
     return set_report(ds, rep)
 
 
-def _obj_index(arr: np.ndarray):
+def _obj_index(arr: np.ndarray) -> Any:
     import pandas as pd
 
     return pd.Index(arr, dtype=object)
@@ -414,7 +414,9 @@ def _as_slice(idx: np.ndarray) -> slice | None:
     return None
 
 
-def _metadata_coords(runs: np.ndarray, run_coords: Mapping[str, Mapping[str, Any]]):
+def _metadata_coords(
+    runs: np.ndarray, run_coords: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     names = sorted({k for meta in run_coords.values() for k in meta})
     coords = {}
     for name in names:

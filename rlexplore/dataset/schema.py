@@ -109,7 +109,7 @@ def _label_problems(ds: xr.Dataset, name: str) -> list[str]:
     if bad:
         return [f"coordinate {name!r} holds non-strings, e.g. {bad[0]!r}"]
     seen: set[str] = set()
-    dups = sorted({v for v in labels if v in seen or seen.add(v)})
+    dups = sorted({v for v in labels if v in seen or _add(seen, v)})
     if dups:
         return [f"coordinate {name!r} has duplicates: {dups[:5]}"]
     return []
@@ -126,9 +126,9 @@ def _optional_problems(ds: xr.Dataset) -> list[str]:
                     f"{name!r} has dims {var.dims} and dtype {var.dtype}, "
                     f"expected {dims} and {np.dtype(dtype)}"
                 )
-    for name, coord in ds.coords.items():
-        if name not in (RUN, METRIC, STEP) and coord.dims != (RUN,):
-            problems.append(f"extra coordinate {name!r} has dims {coord.dims}, expected ('run',)")
+    for key, coord in ds.coords.items():
+        if key not in (RUN, METRIC, STEP) and coord.dims != (RUN,):
+            problems.append(f"extra coordinate {key!r} has dims {coord.dims}, expected ('run',)")
     if REPORT_ATTR in ds.attrs:
         try:
             json.loads(ds.attrs[REPORT_ATTR])
@@ -156,3 +156,9 @@ def storable(text: str) -> str:
 def _only_escapes(text: str) -> bool:
     """Whether every surrogate in `text` is a surrogate escape (U+DC80..U+DCFF) of a byte."""
     return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def _add(seen: set[str], v: str) -> bool:
+    """Add `v` to `seen`; False (so that a comprehension can note and test at once)."""
+    seen.add(v)
+    return False

@@ -137,7 +137,14 @@ def open_zarr(store: str | os.PathLike[str], **kwargs: Any) -> xr.Dataset:
     return validate(ds.assign_coords(text))
 
 
-def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
+def _template(
+    parts: list[dict[str, Any]],
+    runs: list[str],
+    metrics: list[str],
+    steps: np.ndarray,
+    variables: list[str],
+    chunks: dict[str, int],
+) -> xr.Dataset:
     import dask.array as da
 
     step_chunk = int(chunks.get(STEP, min(max(len(steps), 1), CHUNK_ELEMENTS)))
@@ -147,9 +154,11 @@ def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
     for name in variables:
         inner = shapes[name]
         dims = (RUN, METRIC, STEP) if inner else (RUN, STEP)
-        chunks = (1, metric_chunk, step_chunk)[: len(dims)] if inner else (1, step_chunk)
+        blocks = (1, metric_chunk, step_chunk)[: len(dims)] if inner else (1, step_chunk)
         fill, dtype = (False, bool) if name == LOGGED else (np.nan, np.float64)
-        arr = da.full((len(runs), *inner, len(steps)), fill, dtype=dtype, chunks=chunks)
+        arr = da.full(  # type: ignore[no-untyped-call]
+            (len(runs), *inner, len(steps)), fill, dtype=dtype, chunks=blocks
+        )
         data_vars[name] = (dims, arr)
     coords = {
         RUN: np.array(runs, dtype=object),
@@ -160,7 +169,14 @@ def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
     return set_report(xr.Dataset(data_vars, coords=coords), _merged_report(parts))
 
 
-def _write_region(part, metrics, steps, variables, store, runs: slice) -> None:
+def _write_region(
+    part: dict[str, Any],
+    metrics: list[str],
+    steps: np.ndarray,
+    variables: list[str],
+    store: str | os.PathLike[str],
+    runs: slice,
+) -> None:
     ds = xr.open_zarr(part["path"], consolidated=False).load()
     ds = ds.reindex({METRIC: np.array(metrics, dtype=object), STEP: steps})
     for name in variables:
@@ -174,7 +190,7 @@ def _write_region(part, metrics, steps, variables, store, runs: slice) -> None:
     _write(ds, store, region={RUN: runs})
 
 
-def _run_coords(parts) -> dict[str, Any]:
+def _run_coords(parts: list[dict[str, Any]]) -> dict[str, Any]:
     names = sorted({k for p in parts for k in p["run_coords"]})
     coords = {}
     for name in names:
@@ -195,13 +211,13 @@ def _run_coords(parts) -> dict[str, Any]:
 
 def _merged_report(parts: list[dict[str, Any]]) -> LoadReport:
     """One report of every part's (the one merge of load reports)."""
-    merged = parts[0]["report"]
+    merged: LoadReport = parts[0]["report"]
     for p in parts[1:]:
         merged = merged.merge(p["report"])
     return merged
 
 
-def _write(ds: xr.Dataset, store, **kwargs: Any) -> None:
+def _write(ds: xr.Dataset, store: str | os.PathLike[str], **kwargs: Any) -> None:
     with warnings.catch_warnings():
         # Zarr v3 warns that consolidated metadata is not in its spec yet; xarray
         # reads it, and it makes opening a store of thousands of arrays one read.

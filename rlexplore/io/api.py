@@ -84,15 +84,15 @@ def load(
     >>> ds = rlx.load("runs/")                                   # doctest: +SKIP
     >>> ds = rlx.load(["a/trainer_state.json", "b.jsonl"], rename={"a": "grpo"})  # doctest: +SKIP
     """
-    options = dict(
-        format=format,
-        rename=rename,
-        restarts=restarts,
-        step_key=step_key,
-        logging_steps=logging_steps,
-        progress=progress,
-        workers=workers,
-    )
+    options: dict[str, Any] = {
+        "format": format,
+        "rename": rename,
+        "restarts": restarts,
+        "step_key": step_key,
+        "logging_steps": logging_steps,
+        "progress": progress,
+        "workers": workers,
+    }
     if to is not None:
         if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
             # one run folder at a time: memory bounded by the largest folder

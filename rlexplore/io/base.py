@@ -26,9 +26,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..dataset.blocks import Table
-from ..dataset.report import FileEntry
-from ..dataset.schema import storable
+from ..dataset.blocks import Table as Table
+from ..dataset.report import FileEntry as FileEntry
+from ..dataset.schema import storable as storable
 from ..errors import RLExploreError
 
 HEAD_BYTES = 4096

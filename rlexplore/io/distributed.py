@@ -129,7 +129,7 @@ def load_distributed(
     return open_zarr(store)
 
 
-def iter_runs(source: str | Path, **load_kwargs: Any) -> Iterator[xr.Dataset]:
+def iter_runs(source: str | os.PathLike[str], **load_kwargs: Any) -> Iterator[xr.Dataset]:
     """Load a log tree one task (run directory) at a time, in order, named as by load."""
     root = Path(source)
     for task in partition(root):
@@ -277,7 +277,9 @@ def _default_client() -> Any:
 
 def _harmonize(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
     """Give every Dataset the same data variables and per-run coordinates."""
-    names = sorted({k for ds in datasets for k in ds.coords if ds[k].dims == (RUN,) and k != RUN})
+    names = sorted(
+        {str(k) for ds in datasets for k in ds.coords if ds[k].dims == (RUN,) and k != RUN}
+    )
     numeric = {k: all(ds[k].dtype.kind == "f" for ds in datasets if k in ds.coords) for k in names}
     has = {v: any(v in ds for ds in datasets) for v in (LOGGED, WALL_TIME)}
     out = []

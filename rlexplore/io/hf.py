@@ -59,11 +59,14 @@ def tb_name(key: str) -> str:
 
 
 class TrainerStateLoader(Loader):
+    """``trainer_state.json`` of the HF Trainer and TRL: its ``log_history``, newest copy."""
+
     name = "trainer_state"
     description = "HuggingFace Trainer / TRL trainer_state.json (log_history); newest checkpoint"
     priority = 20
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         h = head.lstrip()
         return h.startswith(b"{") and b'"log_history"' in head
 
@@ -237,11 +240,14 @@ def _text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None
 
 
 class HFConsoleLoader(Loader):
+    """The HF Trainer's console output: the printed log dicts, steps inferred."""
+
     name = "hf_console"
     description = "HuggingFace Trainer console output (printed {'loss': …} dicts)"
     priority = 80
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if head.lstrip()[:2] in (b'{"', b"[{", b"[") or head.lstrip()[:1] == b"[":
             return False  # JSON, not a console log
         text = _text_head(path, head)
@@ -258,6 +264,7 @@ class HFConsoleLoader(Loader):
         return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
         with open(path, "rb") as f:

@@ -74,14 +74,18 @@ def _walk_values(base: Path) -> Iterable[tuple[str, Path]]:
 
 
 class MLflowFileLoader(Loader):
+    """An MLflow file store (``mlruns/``): every run of every experiment."""
+
     name = "mlflow"
     description = "MLflow file store (mlruns/<experiment>/<run>/metrics/<key>)"
     priority = 5
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         return False  # a directory format: see claim_dir
 
     def claim_dir(self, path: Path) -> bool:
+        """Whether `path` is a directory of this format (see :meth:`Loader.claim_dir`)."""
         if not path.is_dir():
             return False
         if _is_experiment_dir(path) or _is_run_dir(path):
@@ -96,6 +100,7 @@ class MLflowFileLoader(Loader):
         )
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         top = unit.paths[0]
         if _is_run_dir(top):
             exp_dirs = [(top.parent, [top])]
@@ -178,11 +183,14 @@ class MLflowFileLoader(Loader):
 
 
 class MLflowSQLiteLoader(Loader):
+    """An MLflow SQLite tracking database (``mlflow.db``)."""
+
     name = "mlflow_sqlite"
     description = "MLflow SQLite store (mlflow.db)"
     priority = 6
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if not head.startswith(b"SQLite format 3\x00"):
             return False
         try:
@@ -195,6 +203,7 @@ class MLflowSQLiteLoader(Loader):
         return {"metrics", "runs", "experiments"} <= names
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
         ctx.progress(file_size(path))

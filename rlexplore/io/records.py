@@ -381,7 +381,8 @@ class JSONLFileReader(Reader):
         if self.state is None:
             self.state = JSONLReader(path, self.step_key)
         entry, t = self.state.table(_name_for(ctx, unit, path), "/" + path.stem)
-        return [entry] + ([t] if t is not None else [])
+        out: list[Table | MetaOnly | FileEntry] = [entry]
+        return out + ([t] if t is not None else [])
 
 
 def _json_object(line: bytes) -> dict[str, Any] | None:
@@ -844,11 +845,14 @@ _RAY_PREFIX = re.compile(r"^\s*\([^()]*pid=\d+[^()]*\)\s*")
 
 
 class VerlConsoleLoader(Loader):
+    """verl's console log: ``step:N - key:value - …`` lines."""
+
     name = "verl_console"
     description = "verl console log (step:N - key:value - …), ANSI codes and Ray prefixes stripped"
     priority = 70
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if head.lstrip()[:1] in (b"{", b"["):
             return False
         text = _text_head(path, head)
@@ -861,6 +865,7 @@ class VerlConsoleLoader(Loader):
         return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
         raw = path.read_bytes()
@@ -871,7 +876,7 @@ class VerlConsoleLoader(Loader):
             line = _RAY_PREFIX.sub("", _ANSI.sub("", line)).strip()
             m = _VERL_STEP.search(line)
             if m:
-                step = to_step(m.group(1))  # type: ignore[assignment]
+                step = to_step(m.group(1))
                 if step is None:
                     entry.skip("out-of-range steps (beyond int64)")
                     continue

@@ -55,16 +55,20 @@ def launch_key(path: Path) -> str:
 
 
 class TensorBoardLoader(Loader):
+    """TensorBoard event files: a run is a directory, read through a :class:`TensorBoardReader`."""
+
     name = "tensorboard"
     description = "TensorBoard event files (events.out.tfevents.*): simple_value and scalar tensors"
     priority = 10
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if "tfevents" in path.name and (not head or tfrecord.looks_like_tfrecord(head)):
             return True
         return tfrecord.looks_like_tfrecord(head) and b"brain.Event" in head[:256]
 
     def group(self, paths: list[Path], root: Path, given_file: bool) -> list[Unit]:
+        """One unit per run directory, its event files in name order (their creation order)."""
         by_dir: dict[Path, list[Path]] = {}
         for p in paths:
             by_dir.setdefault(p.parent, []).append(p)
@@ -160,7 +164,9 @@ class TensorBoardReader(Reader):
         entries: list[FileEntry] = []
         hparams: dict[str, Any] = {}
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        files, launches, starts = [], [], []
+        files: list[tuple[FileEntry, int, int]] = []
+        launches: list[int] = []
+        starts: list[tuple[int, int]] = []
         offset, prev_launch = 0, None
         for path in unit.paths:
             state = self.files.get(path, _FileState())

@@ -89,14 +89,18 @@ def read_wandb_log(data: bytes) -> tuple[list[bytes], dict[str, int]]:
 
 
 class WandbOfflineLoader(Loader):
+    """A W&B offline run directory (``run-*.wandb``), decoded with the ``wandb`` package."""
+
     name = "wandb_offline"
     description = "W&B offline run directory (run-*.wandb, via the wandb package)"
     priority = 7
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         return head.startswith(HEADER)
 
     def claim_dir(self, path: Path) -> bool:
+        """Whether `path` is a directory of this format (see :meth:`Loader.claim_dir`)."""
         if path.is_file():
             return False
         try:
@@ -105,6 +109,7 @@ class WandbOfflineLoader(Loader):
             return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         top = unit.paths[0]
         files = [top] if top.is_file() else sorted(top.glob("run-*.wandb"))
         out: list[Any] = []
@@ -115,7 +120,7 @@ class WandbOfflineLoader(Loader):
     def _read_file(self, path: Path, ctx: Context) -> list[Any]:
         entry = FileEntry(str(path), self.name)
         try:
-            from wandb.proto import wandb_internal_pb2 as pb  # type: ignore
+            from wandb.proto import wandb_internal_pb2 as pb
         except ImportError:
             raise missing_extra("wandb", "wandb") from None
         data = path.read_bytes()
@@ -134,7 +139,7 @@ class WandbOfflineLoader(Loader):
         name = None
         config: dict[str, Any] = {}
         for raw in raw_records:
-            rec = pb.Record()
+            rec = pb.Record()  # type: ignore[attr-defined]
             try:
                 rec.ParseFromString(raw)
             except Exception:  # noqa: BLE001 - protobuf's DecodeError
