@@ -132,7 +132,7 @@ def _optional_problems(ds: xr.Dataset) -> list[str]:
     if REPORT_ATTR in ds.attrs:
         try:
             json.loads(ds.attrs[REPORT_ATTR])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             problems.append(f"attrs[{REPORT_ATTR!r}] is not a JSON string")
     return problems
 

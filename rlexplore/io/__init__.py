@@ -2,7 +2,7 @@
 
 ``rlexplore.load(source)`` finds the files, asks each format plug-in (see
 :mod:`rlexplore.io.base`) whether it can open them, reads them in parallel threads and
-builds the Dataset with one shared builder (:mod:`rlexplore.io.assemble`). Formats that
+builds the Dataset with the one builder (:mod:`rlexplore.dataset.blocks`). Formats that
 are appended to (TensorBoard, JSONL) read through a resumable :class:`Reader`, which
 :class:`rlexplore.live.Follower` keeps between polls.
 """

@@ -9,8 +9,10 @@ A *loader* answers two questions about files on disk:
 
 Formats stored as directories (an MLflow store, a W&B offline run) also implement
 ``claim_dir(path)``; formats whose runs span several files (TensorBoard: every event file
-of a directory) group their files in ``group(paths, ctx)``. One shared builder
-(:mod:`rlexplore.io.assemble`) turns all tables into the Dataset.
+of a directory) group their files in ``group(paths, ctx)``. Formats that are appended
+to return a resumable :class:`Reader` from ``reader(unit, ctx)``: it reads from where it
+stopped, and serves a load and every poll of :class:`rlexplore.live.Follower`. One
+builder (:mod:`rlexplore.dataset.blocks`) turns all tables into the Dataset.
 """
 
 from __future__ import annotations

@@ -476,6 +476,9 @@ def test_report_on_a_malformed_report_attribute_says_so(attr):
         rlx.report(ds)
     with pytest.raises(ValueError):
         rlx.get_report(ds)
+    if attr in ("{", "[" * 100_000 + "]" * 100_000):  # not JSON at all: validate says so
+        with pytest.raises(ValueError, match="load_report"):
+            rlx.validate(ds)
 
 
 def test_validate_on_int64_steps_far_apart():
