@@ -17,6 +17,7 @@ builder (:mod:`rlexplore.dataset.blocks`) turns all tables into the Dataset.
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import re
@@ -336,6 +337,54 @@ def is_binary(head: bytes) -> bool:
     other records are still read.
     """
     return head.count(b"\x00") > 8
+
+
+#: ANSI escape sequences (terminal colours) in console logs
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+SNIFF_TEXT_BYTES = 8 << 20
+
+
+def text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None:
+    """The first `n` bytes of a text file as str, None for binary files."""
+    if is_binary(head):
+        return None
+    with open(path, "rb") as f:
+        data = f.read(n)
+    return data.decode("utf-8", "replace")
+
+
+def literal_dict(text: str) -> Any:
+    """Parse a printed dict at the start of `text` (ignoring what follows its end)."""
+    end = _matching_brace(text)
+    if end < 0:
+        return None
+    try:
+        return ast.literal_eval(text[: end + 1])
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _matching_brace(text: str) -> int:
+    level = 0
+    quote = None
+    esc = False
+    for i, c in enumerate(text):
+        if quote:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "{":
+            level += 1
+        elif c == "}":
+            level -= 1
+            if level == 0:
+                return i
+    return -1
 
 
 def decode_text(raw: bytes) -> str:

@@ -24,7 +24,14 @@ from typing import Any
 
 import xarray as xr
 
-from ..dataset import blocks as _asm
+from ..dataset.blocks import (
+    Block,
+    assemble,
+    launch_bounds,
+    merge_blocks,
+    reduce_table,
+    split_table,
+)
 from ..dataset.report import LoadReport
 from ..dataset.schema import validate
 from ..errors import RLExploreError, RLExploreWarning
@@ -51,7 +58,7 @@ class UnitResult:
     """What one unit of work produced, reduced: report entries, run blocks, metadata."""
 
     entries: list[FileEntry] = field(default_factory=list)
-    runs: list[tuple[Hashable, str, str, _asm.Block, dict[str, Any], list[FileEntry]]] = field(
+    runs: list[tuple[Hashable, str, str, Block, dict[str, Any], list[FileEntry]]] = field(
         default_factory=list
     )
     meta_only: list[MetaOnly] = field(default_factory=list)
@@ -343,14 +350,14 @@ def reduce_unit(produced: list[Any], restarts: str) -> UnitResult:
             continue
         tables = [item]
         if restarts == "split":
-            tables = _asm.split_table(item, _asm.launch_bounds(item))
+            tables = split_table(item, launch_bounds(item))
         for t in tables:
             entries = [e for e, _, _ in t.files]
             for e in entries:
                 note_entry(e)
             if len(t) == 0:
                 continue
-            block = _asm.reduce_table(t, restarts=restarts != "keep")
+            block = reduce_table(t, restarts=restarts != "keep")
             res.runs.append((t.key, t.name, t.alt, block, dict(t.meta), entries))
         tables.clear()
     produced.clear()
@@ -396,7 +403,7 @@ def build(
                 }
             else:
                 cur = runs[key]
-                cur["block"] = _asm.merge_blocks(cur["block"], block)
+                cur["block"] = merge_blocks(cur["block"], block)
                 cur["meta"].update(meta)
                 cur["entries"].extend(e for e in run_entries if e not in cur["entries"])
     for r in results:
@@ -420,7 +427,7 @@ def build(
             if new not in e.runs:
                 e.runs.append(new)
         if new in final:  # renamed onto another run: merge (later wins)
-            final[new]["block"] = _asm.merge_blocks(final[new]["block"], run["block"])
+            final[new]["block"] = merge_blocks(final[new]["block"], run["block"])
             final[new]["meta"].update(run["meta"])
         else:
             final[new] = run
@@ -442,7 +449,7 @@ def build(
         for n, m in ((n, final[n]["meta"]) for n in final_order)
     }
     final.clear()
-    return _asm.assemble([storable(n) for n in final_order], blocks, meta, report)
+    return assemble([storable(n) for n in final_order], blocks, meta, report)
 
 
 def _meta_targets(mo: MetaOnly, runs: dict[Hashable, dict[str, Any]]) -> list[Hashable]:

@@ -8,7 +8,6 @@ names from any of its files: ``eval_<x>`` becomes ``eval/<x>``, ``test_<x>`` bec
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from typing import Any
 
 from ..dataset.build import hparam_coords
 from .base import (
+    ANSI,
     Context,
     FileEntry,
     Interner,
@@ -25,10 +25,11 @@ from .base import (
     Unit,
     decode_text,
     file_size,
-    is_binary,
+    literal_dict,
     register,
     step_problem,
     table_from_records,
+    text_head,
     to_number,
     to_step,
     value_problem,
@@ -226,17 +227,6 @@ _TRAINER_KEYS = (
 )
 _TOTAL = re.compile(r"Total (?:optimization )?steps = ([\d,]+)")
 _TQDM = re.compile(r"\|\s*(\d+)/(\d+) \[")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-SNIFF_TEXT_BYTES = 8 << 20
-
-
-def _text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None:
-    """The first `n` bytes of a text file as str, None for binary files."""
-    if is_binary(head):
-        return None
-    with open(path, "rb") as f:
-        data = f.read(n)
-    return data.decode("utf-8", "replace")
 
 
 class HFConsoleLoader(Loader):
@@ -250,15 +240,15 @@ class HFConsoleLoader(Loader):
         """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if head.lstrip()[:2] in (b'{"', b"[{", b"[") or head.lstrip()[:1] == b"[":
             return False  # JSON, not a console log
-        text = _text_head(path, head)
+        text = text_head(path, head)
         if text is None:
             return False
-        for line in re.split(r"[\r\n]", _ANSI.sub("", text)):
+        for line in re.split(r"[\r\n]", ANSI.sub("", text)):
             line = line.lstrip()
             if (
                 _DICT_LINE.match(line)
                 and any(k in line for k in _TRAINER_KEYS)
-                and _is_log_dict(_literal_dict(line))
+                and _is_log_dict(literal_dict(line))
             ):
                 return True
         return False
@@ -270,13 +260,13 @@ class HFConsoleLoader(Loader):
         with open(path, "rb") as f:
             raw = f.read()
         ctx.progress(len(raw))
-        text = _ANSI.sub("", raw.decode("utf-8", "replace"))
+        text = ANSI.sub("", raw.decode("utf-8", "replace"))
         dicts: list[dict[str, Any]] = []
         for line in re.split(r"[\r\n]", text):
             line = line.lstrip()
             if not _DICT_LINE.match(line):
                 continue
-            d = _literal_dict(line)
+            d = literal_dict(line)
             if not _is_log_dict(d):
                 continue
             keys = set(d)
@@ -322,40 +312,6 @@ def _is_log_dict(d: Any) -> bool:
             for k, v in d.items()
         )
     )
-
-
-def _literal_dict(text: str) -> Any:
-    """Parse a printed dict at the start of `text` (ignoring what follows its end)."""
-    end = _matching_brace(text)
-    if end < 0:
-        return None
-    try:
-        return ast.literal_eval(text[: end + 1])
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _matching_brace(text: str) -> int:
-    depth = 0
-    quote = None
-    esc = False
-    for i, c in enumerate(text):
-        if quote:
-            if esc:
-                esc = False
-            elif c == "\\":
-                esc = True
-            elif c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
 
 
 def _infer_steps(

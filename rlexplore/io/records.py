@@ -32,6 +32,7 @@ from typing import Any
 
 from ..dataset.build import hparam_coords
 from .base import (
+    ANSI,
     BOM,
     MAX_DEPTH,
     Context,
@@ -48,14 +49,15 @@ from .base import (
     first_line,
     first_lines,
     is_binary,
+    literal_dict,
     register,
     step_problem,
     table_from_records,
+    text_head,
     to_number,
     to_step,
     value_problem,
 )
-from .hf import _ANSI, _literal_dict, _text_head
 
 STEP_KEYS = (
     "step",
@@ -855,11 +857,11 @@ class VerlConsoleLoader(Loader):
         """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if head.lstrip()[:1] in (b"{", b"["):
             return False
-        text = _text_head(path, head)
+        text = text_head(path, head)
         if text is None:
             return False
         for line in text.splitlines():
-            m = _VERL_STEP.search(_ANSI.sub("", line))
+            m = _VERL_STEP.search(ANSI.sub("", line))
             if m and ":" in m.group(2):
                 return True
         return False
@@ -873,7 +875,7 @@ class VerlConsoleLoader(Loader):
         col = _Collector(entry, None)
         last_step = None
         for line in raw.decode("utf-8", "replace").splitlines():
-            line = _RAY_PREFIX.sub("", _ANSI.sub("", line)).strip()
+            line = _RAY_PREFIX.sub("", ANSI.sub("", line)).strip()
             m = _VERL_STEP.search(line)
             if m:
                 step = to_step(m.group(1))
@@ -899,7 +901,7 @@ class VerlConsoleLoader(Loader):
                 continue
             dm = _VERL_DICT.search(line)
             if dm:
-                d = _literal_dict(dm.group(2))
+                d = literal_dict(dm.group(2))
                 if isinstance(d, dict):
                     step = last_step if last_step is not None else 0
                     entry.note(f"{dm.group(1).lower()} validation metrics placed at step {step}")
