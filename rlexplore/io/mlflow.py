@@ -27,7 +27,10 @@ from .base import (
     Unit,
     file_size,
     register,
+    special_kind,
+    step_problem,
     table_from_records,
+    to_step,
 )
 
 DBL_MAX = sys.float_info.max
@@ -70,7 +73,8 @@ def _walk_values(base: Path) -> Iterable[tuple[str, Path]]:
     for dirpath, _, files in os.walk(base):
         for f in sorted(files):
             p = Path(dirpath) / f
-            yield p.relative_to(base).as_posix(), p
+            if special_kind(p) is None:  # a FIFO would block: never opened
+                yield p.relative_to(base).as_posix(), p
 
 
 class MLflowFileLoader(Loader):
@@ -145,9 +149,12 @@ class MLflowFileLoader(Loader):
                 try:
                     ts = float(parts[0])
                     val = float(parts[1])
-                    step = int(parts[2]) if len(parts) > 2 else 0
                 except (ValueError, IndexError):
                     entry.skip("malformed metric lines")
+                    continue
+                step = to_step(parts[2]) if len(parts) > 2 else 0
+                if step is None:
+                    entry.skip(step_problem(parts[2]) or "malformed metric lines")
                     continue
                 m_idx.append(metrics(key))
                 steps.append(step)

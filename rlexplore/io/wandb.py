@@ -27,6 +27,7 @@ from .base import (
     Unit,
     register,
     table_from_records,
+    to_step,
 )
 from .hf import to_number
 
@@ -111,7 +112,9 @@ class WandbOfflineLoader(Loader):
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
         """Read one unit (see :meth:`Loader.read`)."""
         top = unit.paths[0]
-        files = [top] if top.is_file() else sorted(top.glob("run-*.wandb"))
+        files = (
+            [top] if top.is_file() else sorted(p for p in top.glob("run-*.wandb") if p.is_file())
+        )
         out: list[Any] = []
         for f in files:
             out.extend(self._read_file(f, ctx))
@@ -158,13 +161,14 @@ class WandbOfflineLoader(Loader):
                     key = "/".join(item.nested_key) if item.nested_key else item.key
                     try:
                         row[key] = json.loads(item.value_json)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         entry.skip("malformed values")
                 step = row.pop("_step", None)
                 if step is None and rec.history.HasField("step"):
                     step = rec.history.step.num
-                if not isinstance(step, (int, float)) or isinstance(step, bool):
-                    entry.skip("history rows without a step")
+                step = to_step(step) if isinstance(step, (int, float)) else None
+                if step is None:
+                    entry.skip("history rows without a whole-number int64 step")
                     continue
                 wall = to_number(row.pop("_timestamp", None))
                 for key, v in _flat(row):
@@ -176,7 +180,7 @@ class WandbOfflineLoader(Loader):
                         entry.skip("null values" if v is None else "non-numeric values")
                         continue
                     m_idx.append(metrics(key))
-                    steps.append(int(step))
+                    steps.append(step)
                     values.append(x)
                     walls.append(math.nan if wall is None else wall)
         meta = {
@@ -210,7 +214,7 @@ def _config_items(items: Iterable[Any], config: dict[str, Any]) -> None:
         key = "/".join(item.nested_key) if item.nested_key else item.key
         try:
             v = json.loads(item.value_json)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(v, dict) and set(v) >= {"value"} and set(v) <= {"value", "desc"}:
             v = v["value"]

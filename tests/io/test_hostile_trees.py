@@ -564,3 +564,27 @@ def test_run_name_is_the_name_load_gives(tmp_path, write_tb, path, expected, roo
         write_tb(target, {"x": [(1, 1.0)]})
     assert run_name(target, tmp_path / root) == expected
     assert rlx.load(tmp_path / root).run.values.tolist() == [expected]
+
+
+def test_fifos_inside_stores_read_as_a_whole_are_never_opened(tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.chdir(tmp_path)
+    mlflow.set_tracking_uri(f"file://{tmp_path}/mlruns")
+    mlflow.set_experiment("exp")
+    with mlflow.start_run(run_name="grpo") as run:
+        for s in range(3):
+            mlflow.log_metric("loss", 1.0 / (s + 1), step=s)
+    run_dir = next((tmp_path / "mlruns").rglob(run.info.run_id))
+    os.mkfifo(run_dir / "metrics" / "stuck")  # a pipe where a metric file would be
+    os.mkfifo(run_dir / "params" / "stuck")
+    with open(run_dir / "metrics" / "huge_step", "w") as f:
+        f.write("1700000000000 1.5 99999999999999999999\n1700000000000 2.5 7\n")
+    ds = rlx.load(tmp_path / "mlruns")
+    assert ds["value"].sel(run="grpo", metric="loss").dropna("step").values.tolist() == [
+        1.0,
+        0.5,
+        pytest.approx(1 / 3),
+    ]
+    assert ds["value"].sel(run="grpo", metric="huge_step", step=7).item() == 2.5
+    assert "stuck" not in ds.metric.values
