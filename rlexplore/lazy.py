@@ -36,7 +36,8 @@ import numpy as np
 import xarray as xr
 
 from .dataset import METRIC, RUN, VALUE
-from .dataset.store import CHUNK_ELEMENTS, assemble, open_zarr, write_part, write_zarr
+from .dataset.store import CHUNK_ELEMENTS, open_zarr, write_part, write_zarr
+from .dataset.store import assemble_parts as assemble
 from .errors import RLExploreError
 
 __all__ = [

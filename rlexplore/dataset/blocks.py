@@ -399,6 +399,48 @@ def assemble(
     return set_report(ds, rep)
 
 
+def blocks_of(ds: xr.Dataset) -> tuple[list[str], list[Block], dict[str, dict[str, Any]]]:
+    """A built Dataset taken apart again: run names, one block per run, per-run metadata.
+
+    The blocks are views of `ds`'s arrays (no copy), so that Datasets of distinct runs
+    join through :func:`assemble` (what a distributed load does with its parts).
+    """
+    runs = [str(r) for r in ds[RUN].values]
+    metrics = [str(m) for m in ds[METRIC].values]
+    steps = np.asarray(ds[STEP].values, dtype=np.int64)
+    values = np.asarray(ds[VALUE].values, dtype=np.float64)
+    logged = np.asarray(ds[LOGGED].values, dtype=bool) if LOGGED in ds else None
+    wall = np.asarray(ds[WALL_TIME].values, dtype=np.float64) if WALL_TIME in ds else None
+    extra = [k for k in ds.coords if k not in (RUN, METRIC, STEP) and ds[k].dims == (RUN,)]
+    blocks, meta = [], {}
+    for r, name in enumerate(runs):
+        lg = logged[r] if logged is not None else None
+        n = int(np.count_nonzero(lg if lg is not None else ~np.isnan(values[r])))
+        w = wall[r] if wall is not None else None
+        blocks.append(
+            Block(
+                metrics=metrics,
+                steps=steps,
+                values=values[r],
+                logged=lg,
+                wall=w,
+                wall_set=None if w is None else ~np.isnan(w),
+                points=n,
+                duplicates=0,
+            )
+        )
+        meta[name] = {str(k): _plain_value(ds[k].values[r]) for k in extra}
+    return runs, blocks, meta
+
+
+def _plain_value(v: Any) -> Any:
+    """A coordinate value as a Python scalar; NaN and "" (missing) as None."""
+    x = v.item() if hasattr(v, "item") else v
+    if x == "" or (isinstance(x, float) and np.isnan(x)):
+        return None
+    return x
+
+
 def _obj_index(arr: np.ndarray) -> Any:
     import pandas as pd
 

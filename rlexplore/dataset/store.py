@@ -4,7 +4,7 @@
 store without holding more than one of them at a time: each is first written as it
 comes to an uncompressed part (:func:`write_part`), then, once every run, metric and
 step is known, the parts are copied one by one into their region of the final, chunked
-store (:func:`assemble`). The parts' load reports are merged into the store's
+store (:func:`assemble_parts`). The parts' load reports are merged into the store's
 (:meth:`~rlexplore.dataset.report.LoadReport.merge`).
 """
 
@@ -70,7 +70,7 @@ def write_zarr(
         for ds in datasets:  # not enumerate: its cached result tuple would keep `ds` alive
             parts.append(write_part(ds, parts_dir / f"{len(parts):06d}.zarr"))
             del ds  # so the next item is made while this one can be freed
-        assemble(parts, path, chunks=chunks)
+        assemble_parts(parts, path, chunks=chunks)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
     return open_zarr(path)
@@ -97,7 +97,7 @@ def write_part(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
     }
 
 
-def assemble(
+def assemble_parts(
     parts: list[dict[str, Any]],
     store: str | os.PathLike[str],
     *,

@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, set_report, validate
+from ..dataset import METRIC, set_report, validate
+from ..dataset.blocks import Block, assemble, blocks_of
 from ..dataset.report import LoadReport, load_report
-from ..dataset.store import assemble, open_zarr, write_part
+from ..dataset.store import assemble_parts, open_zarr, write_part
 from ..errors import RLExploreError, RLExploreWarning, missing_extra
 from .core import load_dataset
 
@@ -123,7 +123,7 @@ def load_distributed(
         infos, skipped = _split(infos)
         if skipped:
             infos[0]["report"].skipped_folders += skipped
-        assemble(infos, store)
+        assemble_parts(infos, store)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
     return open_zarr(store)
@@ -143,21 +143,27 @@ def iter_runs(source: str | os.PathLike[str], **load_kwargs: Any) -> Iterator[xr
 def concat_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
     """Join Datasets of distinct runs into one (outer join on metrics and steps).
 
-    Per-run coordinates missing from some Datasets become NaN (numbers) or ``""``.
+    Built with the one builder (:func:`rlexplore.dataset.blocks.assemble`) from the
+    parts' arrays; per-run coordinates missing from some Datasets become NaN (numbers)
+    or ``""``, and the load reports are merged.
     """
     if not datasets:
         raise RLExploreError("no runs were loaded")
-    datasets = _harmonize(datasets)
+    names: list[str] = []
+    blocks: list[Block] = []
+    meta: dict[str, dict[str, Any]] = {}
+    for ds in datasets:
+        n, b, m = blocks_of(ds)
+        names += n
+        blocks += b
+        meta.update(m)
+    if len(set(names)) < len(names):
+        dups = sorted({r for r in names if names.count(r) > 1})
+        raise RLExploreError(f"run names must be unique across datasets; repeated: {dups[:10]}")
     metrics = list(dict.fromkeys(m for ds in datasets for m in ds[METRIC].values.tolist()))
-    fill = {VALUE: np.nan, WALL_TIME: np.nan, LOGGED: False}
-    out = xr.concat(
-        datasets, dim=RUN, join="outer", fill_value=fill, coords="minimal", compat="override"
-    )
-    out = out.reindex({METRIC: np.array(metrics, dtype=object)})
-    if LOGGED in out:
-        out[LOGGED] = out[LOGGED].fillna(False).astype(bool)
-    out.attrs = {}
-    return validate(set_report(out, _merge([load_report(ds) for ds in datasets])))
+    report = _merge([load_report(ds) for ds in datasets])
+    out = assemble(names, blocks, meta, LoadReport(), metric_order=metrics)
+    return validate(set_report(out, report))
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -273,26 +279,3 @@ def _default_client() -> Any:
         return default_client()
     except ValueError:  # no client has been started
         return None
-
-
-def _harmonize(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
-    """Give every Dataset the same data variables and per-run coordinates."""
-    names = sorted(
-        {str(k) for ds in datasets for k in ds.coords if ds[k].dims == (RUN,) and k != RUN}
-    )
-    numeric = {k: all(ds[k].dtype.kind == "f" for ds in datasets if k in ds.coords) for k in names}
-    has = {v: any(v in ds for ds in datasets) for v in (LOGGED, WALL_TIME)}
-    out = []
-    for ds in datasets:
-        missing = {k: (RUN, _blank(ds.sizes[RUN], numeric[k])) for k in names if k not in ds.coords}
-        ds = ds.assign_coords(missing)
-        if has[LOGGED] and LOGGED not in ds:
-            ds[LOGGED] = ds[VALUE].notnull()
-        if has[WALL_TIME] and WALL_TIME not in ds:
-            ds[WALL_TIME] = xr.full_like(ds[VALUE].isel({METRIC: 0}, drop=True), np.nan)
-        out.append(ds)
-    return out
-
-
-def _blank(n: int, numeric: bool) -> np.ndarray:
-    return np.full(n, np.nan) if numeric else np.full(n, "", dtype=object)

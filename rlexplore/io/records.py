@@ -626,6 +626,7 @@ def _is_wandb_header(cols: list[str]) -> bool:
     cols = [c.strip() for c in cols]
     return (
         len(cols) >= 2
+        and bool(cols[0])  # the x axis ("Step")
         and _WANDB_SEP not in cols[0]
         and any(_WANDB_SEP in c for c in cols[1:])
         and all(_WANDB_SEP in c for c in cols[1:] if c)
