@@ -445,7 +445,7 @@ def build(
     )
     blocks = [final[n]["block"] for n in final_order]
     meta = {
-        storable(n): {k: storable(v) if isinstance(v, str) else v for k, v in m.items()}
+        storable(n): {storable(k): storable(v) if isinstance(v, str) else v for k, v in m.items()}
         for n, m in ((n, final[n]["meta"]) for n in final_order)
     }
     final.clear()

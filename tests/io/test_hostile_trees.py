@@ -429,9 +429,11 @@ def test_non_utf8_directory_names_are_escaped_and_convert_works(tmp_path):
     bad = os.fsdecode(b"run-\xff\xfe")
     jsonl(tmp_path / bad / "metrics.jsonl", [{"step": 1, "x": 1.0}])
     jsonl(tmp_path / "ok" / "metrics.jsonl", [{"step": 1, "\udcff": 2.0}])
+    (tmp_path / "ok" / "config.json").write_text('{"\\udcff": "\\udcfe", "lr": 0.1}')
     ds = rlx.load(tmp_path)
     assert sorted(ds.run.values) == ["ok", "run-\\xff\\xfe"]
     assert "\\xff" in ds.metric.values
+    assert ds["hp.\\xff"].sel(run="ok").item() == "\\xfe"  # escaped config keys and values
     assert run_name(tmp_path / bad, tmp_path) == "run-\\xff\\xfe"
     out = tmp_path / "out.nc"
     assert main(["convert", str(tmp_path), "-o", str(out)]) == 0
