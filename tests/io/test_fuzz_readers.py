@@ -9,6 +9,7 @@ cannot take the place of another.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -227,3 +228,56 @@ def test_documents_intact_load_every_record(tmp_path, name):
     (tmp_path / name).write_text(DOCS[name])
     got = records_of(tmp_path / name)
     assert got is not None and len(got) >= N - 1
+
+
+@pytest.fixture(scope="module")
+def wandb_run_file(tmp_path_factory):
+    """A real W&B offline run (``run-*.wandb``): row k logs m<k> at step k."""
+    wandb = pytest.importorskip("wandb")
+    root = tmp_path_factory.mktemp("wandb")
+    env = {
+        "WANDB_MODE": "offline",
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(root),
+        "WANDB_CONFIG_DIR": str(root / "config"),
+        "WANDB_CACHE_DIR": str(root / "cache"),
+        "WANDB_DISABLE_GIT": "true",
+        "WANDB_CONSOLE": "off",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        run = wandb.init(project="p", name="fuzz", dir=str(root))
+        for k in range(N):
+            run.log({f"m{k}": value(k)}, step=k)
+        run.finish()
+        wandb.teardown()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return next(root.rglob("run-*.wandb"))
+
+
+@FUZZ
+@given(data=st.data())
+def test_wandb_offline_truncated_and_bit_flipped(tmp_path, wandb_run_file, data):
+    truth = records_of(wandb_run_file)
+    assert {(f"m{k}", k) for k in range(N)} <= set(truth)
+    blob = bytearray(wandb_run_file.read_bytes())
+    for _ in range(data.draw(st.integers(0, 3), label="flips")):
+        i = data.draw(st.integers(7, len(blob) - 1), label="byte")
+        blob[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    cut = data.draw(st.integers(0, len(blob)), label="cut")
+    shorter = data.draw(st.integers(0, cut), label="shorter cut")
+    got = {}
+    for n, name in ((shorter, "a"), (cut, "b")):
+        d = tmp_path / name
+        d.mkdir(exist_ok=True)
+        (d / wandb_run_file.name).write_bytes(bytes(blob[:n]))
+        got[name] = records_of(d / wandb_run_file.name) or {}
+    for loaded in got.values():  # damage loses records, never invents or changes one
+        assert all(truth.get(key) == pytest.approx(v, nan_ok=True) for key, v in loaded.items())
+    assert set(got["a"]) <= set(got["b"])  # what a shorter prefix gives, a longer one keeps
