@@ -13,8 +13,10 @@ import xarray as xr
 from ..dataset.report import LoadReport, load_report
 from ..dataset.store import write_zarr
 from .base import loaders
-from .core import load_dataset
+from .core import RESTARTS, discover, load_dataset
 from .distributed import iter_runs
+
+__all__ = ["RESTARTS", "discover", "format_report", "formats", "load", "report"]
 
 
 def load(

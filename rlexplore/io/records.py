@@ -321,6 +321,28 @@ class JSONLReader:
         return entry, t
 
 
+def read_jsonl(
+    path: str | Path, *, start: int = 0, final: bool = True
+) -> tuple[list[dict[str, Any]], int, dict[str, int], list[int]]:
+    """Parse the complete lines of a JSONL file from byte offset `start`.
+
+    A list of every record, for callers that want them all; loading streams the file
+    through a :class:`JSONLReader` instead.
+
+    Returns
+    -------
+    records, end_offset, skipped, bad_lines
+        ``end_offset`` is the offset after the last complete line; with
+        ``final=False`` an unterminated last line is left for a later call.
+        ``skipped`` counts skipped lines by reason; ``bad_lines`` gives (up to 10)
+        their numbers, counted from `start`.
+    """
+    reader = JSONLReader(Path(path))
+    reader.offset = start
+    records = list(reader._records(final))
+    return records, reader.offset, dict(reader.entry.skipped), list(reader.bad_lines)
+
+
 class JSONLLoader(Loader):
     """JSON Lines, read as a stream (see :class:`JSONLReader`)."""
 

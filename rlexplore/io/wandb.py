@@ -27,9 +27,9 @@ from .base import (
     Unit,
     register,
     table_from_records,
+    to_number,
     to_step,
 )
-from .hf import to_number
 
 HEADER = b":W&B"
 BLOCK = 32768
