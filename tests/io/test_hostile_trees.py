@@ -190,8 +190,13 @@ AS_USER = r"""
 import json, sys, warnings
 import rlexplore as rlx
 warnings.simplefilter("ignore")
+try:
+    rlx.load(sys.argv[1] + "/secret.jsonl")  # given by name, unreadable: a clear error
+except rlx.RLExploreError as err:
+    given = str(err)
 ds = rlx.load(sys.argv[1])
-print(json.dumps({"runs": ds.run.values.tolist(), "files": rlx.get_report(ds)["files"]}))
+print(json.dumps({"runs": ds.run.values.tolist(), "files": rlx.get_report(ds)["files"],
+                  "given": given}))
 """
 
 
@@ -233,6 +238,7 @@ def test_unreadable_directories_and_files_are_reported(restore_modes):
     why = {Path(f["path"]).name: " ".join(f["skipped"]) for f in got["files"]}
     assert "unreadable directory" in why["locked"]
     assert "unreadable file" in why["secret.jsonl"]
+    assert "secret.jsonl" in got["given"] and "Permission denied" in got["given"]
 
 
 # ------------------------------------------------------------------ records that cannot be stored
