@@ -12,6 +12,7 @@ from .errors import RLExploreError, RLExploreWarning
 from .io import load, report
 from .io.distributed import load_distributed
 from .lazy import open_zarr, to_zarr
+from .samples import load_samples, sample_metrics
 from .transforms import smooth
 
 __version__ = "0.1.0"
@@ -40,8 +41,10 @@ __all__ = [
     "get_report",
     "load",
     "load_distributed",
+    "load_samples",
     "report",
     "open_zarr",
+    "sample_metrics",
     "smooth",
     "to_dataframe",
     "to_zarr",

@@ -21,7 +21,8 @@ evaluations), so the demos look like real logs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -96,7 +97,7 @@ def _methods(rng: np.random.Generator) -> xr.Dataset:
     steps = np.arange(1, 4001)
     t = steps / 4000.0
     rise = (1 - np.exp(-3 * t)) / (1 - np.exp(-3))
-    shapes = {
+    shapes: dict[str, dict[str, Any]] = {
         "GRPO": dict(reward=0.75, kl=0.058 * t**1.6, ent=7.3 - 0.8 * t, length=1350 - 350 * t),
         "REC-OneSide-NoIS (0.2)": dict(
             reward=0.73,
@@ -122,7 +123,9 @@ def _methods(rng: np.random.Generator) -> xr.Dataset:
     return rows.build(coords, "methods")
 
 
-def _keyed(rng: np.random.Generator, steps: np.ndarray, keys: list[tuple[float, float]], sd: float):
+def _keyed(
+    rng: np.random.Generator, steps: np.ndarray, keys: Sequence[tuple[float, float]], sd: float
+) -> np.ndarray:
     """Interpolate through key points (step, value), plus noise."""
     xs, ys = zip(*keys)
     return np.interp(steps, xs, ys) + _noise(rng, steps.size, sd, 0.3)
@@ -130,7 +133,7 @@ def _keyed(rng: np.random.Generator, steps: np.ndarray, keys: list[tuple[float, 
 
 def _dashboard(rng: np.random.Generator) -> xr.Dataset:
     every, evals = np.arange(0, 31), np.arange(0, 31, 2)
-    runs = {
+    runs: dict[str, dict[str, Any]] = {
         "qwen2.5-7b-grpo-lr3e-6": dict(
             lr=3e-6,
             acc=[(0, 0.22), (5, 0.33), (12, 0.35), (15, 0.32), (25, 0.32), (30, 0.31)],

@@ -70,7 +70,7 @@ def _hint(reward: Series, collapses: Sequence[Finding], held_out: Series | None)
         f"{last}, while {' and '.join(collapsed)} collapsed"
     )
     real = held_out is not None and _rose(held_out, first, last)[2]
-    if real:
+    if held_out is not None and real:
         e0, e1, _ = _rose(held_out, first, last)
         details.update(eval_metric=held_out.metric, eval_start=e0, eval_end=e1)
         message = (

@@ -259,7 +259,7 @@ def _run_all(
     client: Any, fn: Callable, tasks: list[Path], root: Path, kwargs: dict[str, Any]
 ) -> list:
     """`fn(task, root, kwargs)` for every task, on `client` or dask's default scheduler."""
-    client = client if client is not None else _default_client()
+    client = client if client is not None else default_client()
     if client is not None:
         futures = client.map(fn, tasks, root=root, load_kwargs=kwargs, pure=False)
         return client.gather(futures)
@@ -270,12 +270,13 @@ def _run_all(
     return list(dask.compute(*(dask.delayed(fn)(t, root, kwargs) for t in tasks)))
 
 
-def _default_client() -> Any:
+def default_client() -> Any:
+    """The running dask.distributed client, or None (none started, or dask not installed)."""
     try:
-        from distributed import default_client
+        from distributed import default_client as running_client
     except ImportError:
         return None
     try:
-        return default_client()
+        return running_client()
     except ValueError:  # no client has been started
         return None

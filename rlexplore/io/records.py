@@ -234,7 +234,7 @@ class JSONLReader:
         (a writer may be in the middle of it); with ``final=True`` it is parsed too.
         """
         start = self.offset
-        for rec in self._records(final):
+        for rec in self.records(final):
             if self._collector is None:
                 self._window.append(rec)
                 if len(self._window) >= STEP_KEY_WINDOW:
@@ -253,7 +253,11 @@ class JSONLReader:
         self._window = []
         self._collector = col
 
-    def _records(self, final: bool) -> Iterator[dict[str, Any]]:
+    def records(self, final: bool) -> Iterator[dict[str, Any]]:
+        """The JSON objects of the complete lines after :attr:`offset`, moving it on.
+
+        Bad lines are counted in :attr:`entry` (and numbered in :attr:`bad_lines`).
+        """
         entry = self.entry
         with open(self.path, "rb") as f:
             f.seek(self.offset)
@@ -339,7 +343,7 @@ def read_jsonl(
     """
     reader = JSONLReader(Path(path))
     reader.offset = start
-    records = list(reader._records(final))
+    records = list(reader.records(final))
     return records, reader.offset, dict(reader.entry.skipped), list(reader.bad_lines)
 
 

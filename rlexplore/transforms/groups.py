@@ -81,6 +81,7 @@ def group_labels(ds: xr.Dataset, by: str | None = None, *, pattern: str | None =
         )
     if by is not None:
         return _labels_from_coord(ds, by)
+    assert pattern is not None  # exactly one of the two was given (checked above)
     return _labels_from_pattern(runs, pattern)
 
 
@@ -159,10 +160,18 @@ def aggregate(
     elif len(labels) != ds.sizes[RUN]:
         raise RLExploreError(f"labels has {len(labels)} entries for {ds.sizes[RUN]} runs")
     names, codes = _factorize(labels)
-    options = dict(center=center, band=band, quantiles=quantiles, min_runs=min_runs, align=align)
-    stats = aggregate_values(ds[VALUE].values, codes, len(names), **options)
+    stats = aggregate_values(
+        ds[VALUE].values,
+        codes,
+        len(names),
+        center=center,
+        band=band,
+        quantiles=quantiles,
+        min_runs=min_runs,
+        align=align,
+    )
     dims = (GROUP, METRIC, STEP)
-    coords = {
+    coords: dict[str, Any] = {
         GROUP: np.array(names, dtype=object),
         METRIC: ds[METRIC].values,
         STEP: ds[STEP].values,
@@ -237,7 +246,9 @@ def aggregate_values(
     return out[0], out[1], out[2], out[3]
 
 
-def _reduce(block: np.ndarray, center: str, band: str, quantiles: tuple[float, float]):
+def _reduce(
+    block: np.ndarray, center: str, band: str, quantiles: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Center, lower, upper and count across axis 0 over the finite entries."""
     x = np.where(np.isfinite(block), block, np.nan)
     count = np.isfinite(x).sum(axis=0)
@@ -259,10 +270,12 @@ def _covering(block: np.ndarray) -> np.ndarray:
     last = (n - 1 - np.argmax(finite[..., ::-1], axis=-1))[..., None]
     idx = np.arange(n)
     covered = (idx >= first) & (idx <= last) & finite.any(axis=-1, keepdims=True)
-    return covered.sum(axis=0)
+    return np.asarray(covered.sum(axis=0))
 
 
-def _band(x, mid, count, band, quantiles):
+def _band(
+    x: np.ndarray, mid: np.ndarray, count: np.ndarray, band: str, quantiles: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     if band == "none":
         return mid, mid
     if band == "minmax":
@@ -303,7 +316,9 @@ def nanquantile(x: np.ndarray, q: float | Sequence[float]) -> np.ndarray:
     return out[0] if np.ndim(q) == 0 else np.stack(out)
 
 
-def _check_options(center, band, quantiles, min_runs, align):
+def _check_options(
+    center: str, band: str, quantiles: tuple[float, float], min_runs: int, align: str
+) -> None:
     if center not in CENTERS:
         raise RLExploreError(f"unknown center {center!r}; expected one of {CENTERS}")
     if band not in BANDS:
@@ -343,7 +358,7 @@ def _labels_from_pattern(runs: list[str], pattern: str) -> list[str]:
     return [_pattern_label(regex, run) for run in runs]
 
 
-def _pattern_label(regex: re.Pattern, run: str) -> str:
+def _pattern_label(regex: re.Pattern[str], run: str) -> str:
     if regex.groups:
         match = regex.search(run)
         if match is None:
