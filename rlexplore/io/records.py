@@ -114,11 +114,12 @@ class _Collector:
     def add(self, rec: dict[str, Any]) -> None:
         """Add the points of one record (bad records and values are counted, not raised)."""
         entry = self.entry
-        if depth(rec) > MAX_DEPTH:
-            entry.skip("records nested too deeply")
-            return
         step_val = rec.get(self.step_key) if self.step_key else None
         data = _unwrap(rec)
+        items = _flatten(data)
+        if items is None:
+            entry.skip("records nested too deeply")
+            return
         if self.step_key and step_val is None:
             step_val = data.get(self.step_key)
         if self.step_key:
@@ -138,7 +139,7 @@ class _Collector:
                 wall = x / 1000.0 if x > 1e11 else x
                 self.has_wall = True
                 break
-        for key, v in _flatten(data):
+        for key, v in items:
             if key == self.step_key or key in WALL_KEYS:
                 continue
             if isinstance(v, list):
@@ -185,13 +186,27 @@ def _unwrap(rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    for k, v in d.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, dict) and "_type" not in v:
-            yield from _flatten(v, name + "/")
+def _flatten(d: dict[str, Any], max_depth: int = MAX_DEPTH) -> list[tuple[str, Any]] | None:
+    """``(a/b/c, value)`` of nested objects, in order; None when they nest past `max_depth`.
+
+    Iterative, so that no record can exhaust Python's stack (W&B media objects, which
+    carry a ``_type``, stay whole).
+    """
+    out: list[tuple[str, Any]] = []
+    stack = [(iter(d.items()), "", 1)]
+    while stack:
+        items, prefix, level = stack[-1]
+        for k, v in items:
+            name = f"{prefix}{k}"
+            if isinstance(v, dict) and "_type" not in v:
+                if level >= max_depth:
+                    return None
+                stack.append((iter(v.items()), name + "/", level + 1))
+                break
+            out.append((name, v))
         else:
-            yield name, v
+            stack.pop()
+    return out
 
 
 def _is_whole(v: Any) -> bool:
@@ -374,7 +389,7 @@ class JSONLLoader(Loader):
             return False
         return any(
             to_number(v) is not None
-            for _, v in _flatten(_unwrap(first))
+            for _, v in _flatten(_unwrap(first)) or []
             if not isinstance(v, (dict, list))
         )
 
@@ -556,7 +571,7 @@ def _config_fields(doc: Any, path: Path) -> dict[str, Any] | None:
     if _is_trainer_state(doc) or any(k in doc for k in STEP_KEYS if k != "update"):
         return None
     flat = {}
-    for key, v in _flatten(doc):
+    for key, v in _flatten(doc) or []:
         text = isinstance(v, str) and len(v) <= 200
         if isinstance(v, bool) or text or to_number(v) is not None and not isinstance(v, str):
             flat[key] = v
