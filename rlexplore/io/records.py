@@ -385,7 +385,7 @@ class JSONLLoader(Loader):
         if not good or len(good) * 2 < len(parsed):
             return False
         first = good[0]
-        if _is_trainer_state(first) or _is_config(path, first, head):
+        if _is_trainer_state(first) or _is_config(path, first, head) or _is_sample_dump(first):
             return False
         return any(
             to_number(v) is not None
@@ -435,6 +435,15 @@ def _json_object(line: bytes) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         return None
     return rec if isinstance(rec, dict) and depth(rec) <= MAX_DEPTH else None
+
+
+def _is_sample_dump(first: dict[str, Any]) -> bool:
+    """A rollout dump (verl's ``<step>.jsonl``: prompt and completion text per line).
+
+    Its numbers are per-sample rewards, not a run's metrics: :func:`rlexplore.load_samples`
+    reads it, and :func:`rlexplore.sample_metrics` turns it into curves.
+    """
+    return isinstance(first.get("input"), str) and isinstance(first.get("output"), str)
 
 
 def _is_config(path: Path, first: dict[str, Any], head: bytes) -> bool:
