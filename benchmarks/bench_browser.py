@@ -9,6 +9,15 @@ Playwright. For each workload it measures, over several fresh page loads:
   ``d`` change in the page; no polling delay is counted);
 * **legend click → repaint** and **brush → every panel zoomed**, the same way.
 
+The gesture's end is the ``pointerup``/``mouseup`` seen by a listener on ``window`` in the
+capture phase: d3-brush stops the mouse-up there, so a listener on ``document`` never hears
+the end of a brush. The page waits for a quiet period (twice the longest pause between
+redraws, at least 400 ms) before reading the last redraw back: a line's new path (``d``) or
+new style (a run toggle that keeps the y range only changes row opacities). Each row also
+gives the time to the first line redrawn (when the kernel's answer starts to arrive) and the
+most ``d`` writes any one line received for the gesture (1: one redraw per line; 0: none was
+needed).
+
 Workloads: ``demo`` is ``rlexplore.demo("methods")`` (3 runs × 4 metrics × 4000 steps);
 ``sweep`` is 16 runs × 8 metrics × 20,000 steps (2.56 million points).
 
@@ -51,20 +60,30 @@ ds = rlx.dataset.from_columns(np.char.add("run-", r.ravel().astype(str)), np.cha
 
 # Time-stamps, in page time, of the latest change of each drawn line's path and of the last mouse-up.
 OBSERVE_JS = """() => {
-  window.__rlx = {changed: new Map(), mouseup: 0};
-  document.addEventListener('mouseup', () => { window.__rlx.mouseup = performance.now(); }, true);
-  document.addEventListener('click', () => { window.__rlx.mouseup = performance.now(); }, true);
+  window.__rlx = {changed: new Map(), writes: new Map(), mouseup: 0, pauses: [0]};
+  const end = () => { window.__rlx.mouseup = performance.now(); };
+  for (const kind of ['pointerup', 'mouseup', 'click']) window.addEventListener(kind, end, true);
+  let previous = 0;
   new MutationObserver(records => {
     const now = performance.now();
-    for (const r of records) if (r.target.matches && r.target.matches('path.line')) window.__rlx.changed.set(r.target, now);
-  }).observe(document.body, {attributes: true, attributeFilter: ['d'], subtree: true});
+    for (const r of records) if (r.target.matches && r.target.matches('path.line')) {
+      window.__rlx.changed.set(r.target, now);  // a new path, or a new style (a row shown or hidden)
+      if (r.attributeName === 'd') window.__rlx.writes.set(r.target, (window.__rlx.writes.get(r.target) || 0) + 1);
+    }
+    if (previous > window.__rlx.mouseup) window.__rlx.pauses.push(now - previous);
+    previous = now;
+  }).observe(document.body, {attributes: true, attributeFilter: ['d', 'style'], subtree: true});
 }"""
 SINCE_JS = """() => {
   const lines = [...document.querySelectorAll('.rlx-panel path.line')];
   const t0 = window.__rlx.mouseup;
   const times = lines.map(l => window.__rlx.changed.get(l) || 0);
-  return {t0, n: lines.length, updated: times.filter(t => t > t0).length, last: Math.max(...times)};
+  const writes = lines.map(l => window.__rlx.writes.get(l) || 0);
+  const after = times.filter(t => t > t0);
+  return {t0, n: lines.length, updated: after.length, last: Math.max(...times), first: Math.min(...after),
+          writes: Math.max(...writes), pause: Math.max(...window.__rlx.pauses)};
 }"""
+RESET_JS = "() => { window.__rlx.changed.clear(); window.__rlx.writes.clear(); window.__rlx.pauses = [0]; }"
 
 
 def notebook(workload: str, folder: Path) -> Path:
@@ -80,34 +99,43 @@ def notebook(workload: str, folder: Path) -> Path:
     return path
 
 
-def repaint_after(page, action, expect_updates: int) -> float:
-    """Run `action` (a mouse gesture), return ms from its mouse-up to the last line redrawn."""
-    page.evaluate("() => { window.__rlx.changed.clear(); }")
+def repaint_after(page, action, expect_updates: int) -> tuple[float, float, int]:
+    """Run `action` (a mouse gesture); return ms from its mouse-up to the last line redrawn,
+    ms to the first (the kernel's answer arriving), and the most redraws of one line.
+    """
+    page.evaluate(RESET_JS)
     action()
     info = wait_until(page, lambda: (lambda i: i if i["updated"] >= expect_updates else None)(page.evaluate(SINCE_JS)),
                       "the lines to be redrawn", 60)  # fmt: skip
-    page.wait_for_timeout(300)  # later, staggered updates still count
-    info = page.evaluate(SINCE_JS)
-    return info["last"] - info["t0"]
+    while True:  # later, staggered updates still count: wait for a quiet period
+        quiet = max(400.0, 2 * info["pause"])
+        page.wait_for_timeout(quiet)
+        again = page.evaluate(SINCE_JS)
+        if again["last"] == info["last"]:
+            break
+        info = again
+    return info["last"] - info["t0"], info["first"] - info["t0"], info["writes"]
 
 
 def measure(browser, url: str) -> dict[str, float]:
+    """One fresh page load and its three gestures."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.rlx_errors = []
     start = time.perf_counter()
     open_app(page, url, timeout=300)
     out = {"page load → all panels drawn": (time.perf_counter() - start) * 1000}
+    page.wait_for_timeout(1500)  # the page reports its width once: that redraw is not a gesture's
     page.evaluate(OBSERVE_JS)
     smoothed = page.locator(".rlx-panel path.line").count() // 2
-    out["slider move → repaint"] = repaint_after(
-        page, lambda: drag_slider(page, ".rlx-smoothing", 0.95), smoothed
-    )
-    first = page.locator(".rlx-legend-entry").first
-    out["legend click → repaint"] = repaint_after(page, first.click, 1)
-    out["brush → every panel zoomed"] = repaint_after(
-        page, lambda: drag_brush(page, 0, 0.3, 0.6), smoothed
-    )
+    for name, action, expect in (
+        ("slider move → repaint", lambda: drag_slider(page, ".rlx-smoothing", 0.95), smoothed),
+        ("legend click → repaint", page.locator(".rlx-legend-entry").first.click, 1),
+        ("brush → every panel zoomed", lambda: drag_brush(page, 0, 0.3, 0.6), smoothed),
+    ):
+        last, first, writes = repaint_after(page, action, expect)
+        out[name], out[f"{name} (first line)"] = last, first
+        out[f"{name} (redraws per line)"] = writes
     context.close()
     return out
 

@@ -3,9 +3,11 @@
 For each step count, one explorer (8 panels, 10 runs, raw + smoothed lines) is built and
 driven; the script prints the kernel-side milliseconds and the bytes sent to the browser
 for: the build, a smoothing change, a narrow brush (1% of the steps), a wide brush (50%)
-and a reset to all steps. "pixel" is rlexplore's path (M4 downsampling of the visible
-range to the panel's width, smoothing on full resolution); "naive" is the same explorer
-with :func:`rlexplore.views.lines.line_xy` replaced by "send every point in range".
+and a reset to all steps. "pixel" is rlexplore's path (raw lines: each pixel column's min
+and max; smoothed lines: one point a column, of the visible range at the panel's width;
+smoothing on full resolution); "naive" is the same explorer with the view model's
+:func:`~rlexplore.viewmodel.line_xy` and :func:`~rlexplore.viewmodel.curve_xy` replaced by
+"send every point in range".
 
 Bytes are counted on the widgets' comms (JSON plus binary buffers), see ``_wire.py``.
 
@@ -51,19 +53,20 @@ def dataset(n_steps: int, seed: int = 0) -> xr.Dataset:
 
 def naive_line_xy(steps, values, step_range, width_px):
     """The path without downsampling: every point in the visible range is sent."""
-    from rlexplore.views.lines import window
+    from rlexplore.viewmodel import window
 
     sel = window(steps, step_range)
     return np.asarray(steps[sel], dtype=np.float64), np.asarray(values[sel], dtype=np.float64)
 
 
 def use_naive(naive: bool, saved: dict) -> None:
-    """Point the views at the naive or the pixel-bounded `line_xy`."""
-    from rlexplore.views import overview, panel
+    """Point the view model at the naive or the pixel-bounded line functions."""
+    from rlexplore.viewmodel import model, panel
 
-    for module in (panel, overview):
-        saved.setdefault(module, module.line_xy)
-        module.line_xy = naive_line_xy if naive else saved[module]
+    for module, names in ((panel, ("line_xy", "curve_xy")), (model, ("curve_xy",))):
+        for name in names:
+            saved.setdefault((module, name), getattr(module, name))
+            setattr(module, name, naive_line_xy if naive else saved[(module, name)])
 
 
 def step(meter: WireMeter, action) -> tuple[float, float, int]:

@@ -212,7 +212,7 @@ class ExplorerState(HasTraits):
 
     # -- validation ----------------------------------------------------------------
     @validate("smoothing")
-    def _validate_smoothing(self, proposal):
+    def _validate_smoothing(self, proposal: dict[str, Any]) -> Any:
         w = proposal["value"]
         if not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT):
             raise StateError(
@@ -221,7 +221,7 @@ class ExplorerState(HasTraits):
         return float(w)
 
     @validate("smoothing_method")
-    def _validate_smoothing_method(self, proposal):
+    def _validate_smoothing_method(self, proposal: dict[str, Any]) -> Any:
         name = re.sub(r"[\s-]+", "_", proposal["value"].strip().lower())
         if _METHOD_ALIASES.get(name) not in METHODS:
             raise StateError(
@@ -230,14 +230,14 @@ class ExplorerState(HasTraits):
         return _METHOD_ALIASES[name]
 
     @validate("visible_runs")
-    def _validate_visible_runs(self, proposal):
+    def _validate_visible_runs(self, proposal: dict[str, Any]) -> Any:
         names = _names(proposal["value"], "visible_runs")
         _check_known(names, self.runs, "run")
         chosen = set(names)
         return tuple(r for r in self.runs if r in chosen)
 
     @validate("run_filter")
-    def _validate_run_filter(self, proposal):
+    def _validate_run_filter(self, proposal: dict[str, Any]) -> Any:
         try:
             re.compile(proposal["value"], re.IGNORECASE)
         except re.error as exc:
@@ -247,11 +247,11 @@ class ExplorerState(HasTraits):
         return proposal["value"]
 
     @validate("step_range")
-    def _validate_step_range(self, proposal):
+    def _validate_step_range(self, proposal: dict[str, Any]) -> Any:
         return check_step_range(proposal["value"])
 
     @validate("metrics")
-    def _validate_metrics(self, proposal):
+    def _validate_metrics(self, proposal: dict[str, Any]) -> Any:
         keys = _keys(proposal["value"])
         for key in keys:
             _check_known(panel_metrics(key), self.available_metrics, "metric")
@@ -261,11 +261,11 @@ class ExplorerState(HasTraits):
         return keys
 
     @validate("log_scale", "ignore_outliers", "pinned", "expanded")
-    def _validate_panel_options(self, proposal):
+    def _validate_panel_options(self, proposal: dict[str, Any]) -> Any:
         return tuple(dict.fromkeys(_keys(proposal["value"])))
 
     @validate("group_center", "group_band")
-    def _validate_group_options(self, proposal):
+    def _validate_group_options(self, proposal: dict[str, Any]) -> Any:
         name, value = proposal["trait"].name, proposal["value"]
         options = CENTERS if name == "group_center" else BANDS
         if value not in options:
@@ -273,7 +273,7 @@ class ExplorerState(HasTraits):
         return value
 
     @validate("group_pattern")
-    def _validate_group_pattern(self, proposal):
+    def _validate_group_pattern(self, proposal: dict[str, Any]) -> Any:
         try:
             re.compile(proposal["value"])
         except re.error as exc:
@@ -283,7 +283,7 @@ class ExplorerState(HasTraits):
         return proposal["value"]
 
     @validate("hover_step")
-    def _validate_hover_step(self, proposal):
+    def _validate_hover_step(self, proposal: dict[str, Any]) -> Any:
         step = proposal["value"]
         if step is not None and not math.isfinite(step):
             raise StateError(f"hover_step must be a finite number or None, got {step!r}")

@@ -12,22 +12,34 @@ in reveals every point.
 Pixel columns are defined once, by :func:`pixel_columns`: ``x_range = (lo, hi)`` is cut
 into `width` equal columns at the edges ``lo + k * (hi - lo) / width``; a step on an
 edge belongs to the column on its right, and ``x == hi`` to the last column.
-The Rust library ``tsdownsample`` does the per-column work when it is installed
-(``pip install 'rlexplore[downsample]'``); an exact numpy version is used otherwise.
+The package's C kernel (``_smoothing.c``: one pass, the GIL released) does the per-column
+work; without it, the Rust library ``tsdownsample`` when installed
+(``pip install 'rlexplore[downsample]'``), else an exact numpy version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
+try:  # the package's compiled kernel (setup.py builds it when a C compiler exists)
+    from . import _smoothing  # type: ignore[attr-defined]
+
+    compiled_m4 = _smoothing.m4_into
+except ImportError:  # pragma: no cover - exercised only without the extension
+    compiled_m4 = None
+
+M4Downsampler: Any
+MinMaxLTTBDownsampler: Any
 try:  # optional: the Rust kernels of tsdownsample, about 10x faster than numpy
     from tsdownsample import M4Downsampler, MinMaxLTTBDownsampler
 except ImportError:  # pragma: no cover - exercised only without the extra
     M4Downsampler = MinMaxLTTBDownsampler = None
 
-METHODS = ("m4", "minmaxlttb")
+METHODS = ("m4", "minmax", "minmaxlttb")
 POINTS_PER_PIXEL = 4
 
 
@@ -53,8 +65,10 @@ def arg_downsample(
     x_range : (lo, hi), optional
         The visible step range; default, every finite point's range. Only points with
         ``lo <= x <= hi`` are aggregated, so the cost grows with the visible points only.
-    method : {"m4", "minmaxlttb"}, default "m4"
+    method : {"m4", "minmax", "minmaxlttb"}, default "m4"
         ``"m4"`` keeps every column's first, last, min and max (exact extremes);
+        ``"minmax"`` its min and max only (exact extremes, half the points; a range
+        holding at most two points a column keeps them all);
         ``"minmaxlttb"`` keeps ``4 * width`` points chosen by MinMax-LTTB (needs
         tsdownsample; smoother-looking, not guaranteed to keep every extreme).
     neighbours : bool, default True
@@ -80,12 +94,15 @@ def arg_downsample(
     lo, hi = _resolve_range(xs, ys, x_range)
     i0, i1 = int(np.searchsorted(xs, lo, "left")), int(np.searchsorted(xs, hi, "right"))
     xv, yv = xs[i0:i1], ys[i0:i1]
+    if method != "minmaxlttb" and compiled_m4 is not None and yv.size > _per_column(method) * width:
+        idx = i0 + _m4_compiled(xv, yv, width, lo, hi, ends=method == "m4")
+        return _with_neighbours(ys, idx, i0, i1) if neighbours else idx
     finite = np.isfinite(yv)
     kept = None if finite.all() else np.flatnonzero(finite)  # views, when nothing is missing
     if kept is not None:
         xv, yv = xv[kept], yv[kept]
     pos = np.arange(yv.size)
-    if yv.size > POINTS_PER_PIXEL * width:
+    if yv.size > _per_column(method) * width:
         pos = _select(xv, yv, width, lo, hi, method)
     idx = i0 + (pos if kept is None else kept[pos])
     if neighbours:
@@ -125,18 +142,64 @@ def pixel_columns(x: np.ndarray, width: int, x_range: tuple[float, float]) -> np
     [0, 0, 1, 1, 1]
     """
     xs = np.asarray(x, dtype=np.float64)
-    return np.searchsorted(_edges(width, x_range), xs, "right").astype(np.int64)
+    return np.searchsorted(column_edges(width, x_range), xs, "right").astype(np.int64)
 
 
-def _edges(width: int, x_range: tuple[float, float]) -> np.ndarray:
-    """The ``width - 1`` inner column edges; a step equal to an edge is right of it."""
+def column_edges(width: int, x_range: tuple[float, float]) -> np.ndarray:
+    """The ``width - 1`` inner edges of the pixel columns; a step equal to an edge is right of it.
+
+    Read-only and cached: every series drawn on the same columns shares them.
+
+    Examples
+    --------
+    >>> column_edges(4, (0.0, 8.0)).tolist()
+    [2.0, 4.0, 6.0]
+    """
+    return _edges_of(int(width), float(x_range[0]), float(x_range[1]))
+
+
+@lru_cache(maxsize=64)
+def _edges_of(width: int, lo: float, hi: float) -> np.ndarray:
+    edges = lo + (hi - lo) * (np.arange(1, width) / width)
+    edges.flags.writeable = False  # shared by every series drawn on the same columns
+    return edges
+
+
+def m4_window(
+    xv: np.ndarray,
+    yv: np.ndarray,
+    width: int,
+    x_range: tuple[float, float],
+    method: str = "m4",
+) -> np.ndarray:
+    """Positions in the window `xv`, `yv` (increasing x, all in `x_range`) that `method`
+    (``"m4"`` or ``"minmax"``) keeps.
+
+    The same choice as :func:`arg_downsample`, without its checks: for callers that
+    already hold a window of float64 arrays.
+
+    Examples
+    --------
+    >>> y = np.array([0, 5, 1, 2, 3, -4, 0, 0.0])
+    >>> m4_window(np.arange(8.0), y, 1, (0.0, 7.0)).tolist()
+    [0, 1, 5, 7]
+    >>> m4_window(np.arange(8.0), y, 1, (0.0, 7.0), "minmax").tolist()
+    [1, 5]
+    """
     lo, hi = float(x_range[0]), float(x_range[1])
-    return lo + (hi - lo) * (np.arange(1, width) / width)
+    if compiled_m4 is not None and yv.size > _per_column(method) * width:
+        return _m4_compiled(xv, yv, width, lo, hi, ends=method == "m4")
+    return arg_downsample(xv, yv, width, x_range=(lo, hi), method=method, neighbours=False)
+
+
+def _per_column(method: str) -> int:
+    """The points a column keeps: 4 for M4, 2 for min and max."""
+    return 2 if method == "minmax" else POINTS_PER_PIXEL
 
 
 def _column_counts(xv: np.ndarray, width: int, lo: float, hi: float) -> np.ndarray:
     """Number of (sorted) points in each column: one binary search per edge."""
-    bounds = np.searchsorted(xv, _edges(width, (lo, hi)), "left")
+    bounds = np.searchsorted(xv, column_edges(width, (lo, hi)), "left")
     return np.diff(bounds, prepend=0, append=xv.size)
 
 
@@ -175,18 +238,38 @@ def minmax_band(
     return xs[finite[starts]], low, high
 
 
-def _select(xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, method: str):
+def _select(
+    xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, method: str
+) -> np.ndarray:
     """Positions (into the visible finite points) kept by `method`."""
     if method == "minmaxlttb":
         if MinMaxLTTBDownsampler is None:
             from ..errors import missing_extra
 
             raise missing_extra("tsdownsample", "downsample")
-        return MinMaxLTTBDownsampler().downsample(xv, yv, n_out=POINTS_PER_PIXEL * width)
+        picked: np.ndarray = MinMaxLTTBDownsampler().downsample(
+            xv, yv, n_out=POINTS_PER_PIXEL * width
+        )
+        return picked
     counts = _column_counts(xv, width, lo, hi)
+    if method == "minmax":
+        return _m4_numpy(counts, yv, ends=False)
     if M4Downsampler is None or width < 2:  # tsdownsample needs two bins or more
         return _m4_numpy(counts, yv)
     return _m4_rust(counts, yv, width)
+
+
+def _m4_compiled(
+    xv: np.ndarray, yv: np.ndarray, width: int, lo: float, hi: float, ends: bool = True
+) -> np.ndarray:
+    """M4 (``ends=False``: min and max) by the package's C kernel: the columns' bounds by
+    binary search, then one pass over the values.
+    """
+    bounds = np.empty(width + 1, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, xv.size
+    bounds[1:-1] = np.searchsorted(xv, column_edges(width, (lo, hi)), "left")
+    out = np.empty(POINTS_PER_PIXEL * width, dtype=np.int64)
+    return out[: compiled_m4(np.ascontiguousarray(yv), bounds, out, ends)]
 
 
 def _m4_rust(counts: np.ndarray, yv: np.ndarray, width: int) -> np.ndarray:
@@ -202,13 +285,13 @@ def _m4_rust(counts: np.ndarray, yv: np.ndarray, width: int) -> np.ndarray:
     return idx[np.concatenate(([True], idx[1:] != idx[:-1]))]  # a column's min may be its first
 
 
-def _m4_numpy(counts: np.ndarray, yv: np.ndarray) -> np.ndarray:
+def _m4_numpy(counts: np.ndarray, yv: np.ndarray, ends: bool = True) -> np.ndarray:
     counts = counts[counts > 0]
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    ends -= 1
+    last = np.cumsum(counts)
+    starts = last - counts
+    last -= 1
     seg = np.repeat(np.arange(counts.size), counts)
-    picks = [starts, ends]
+    picks = [starts, last] if ends else []
     for reduce in (np.minimum, np.maximum):
         hit = np.flatnonzero(yv == reduce.reduceat(yv, starts)[seg])
         picks.append(hit[np.unique(seg[hit], return_index=True)[1]])
@@ -243,7 +326,7 @@ def _first_finite(ys: np.ndarray, start: int) -> np.ndarray | None:
     return None
 
 
-def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range) -> tuple[float, float]:
+def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range: Any) -> tuple[float, float]:
     if x_range is not None:
         lo, hi = (float(v) for v in x_range)
         if not lo <= hi:
@@ -255,7 +338,7 @@ def _resolve_range(xs: np.ndarray, ys: np.ndarray, x_range) -> tuple[float, floa
     return float(xs[finite[0]]), float(xs[finite[-1]])
 
 
-def _check_series(x, y) -> tuple[np.ndarray, np.ndarray]:
+def _check_series(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
     if xs.ndim != 1 or xs.shape != ys.shape:
@@ -265,7 +348,7 @@ def _check_series(x, y) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def _check_width(width) -> int:
+def _check_width(width: Any) -> int:
     if int(width) != width or width < 1:
         raise ValueError(f"width must be a whole number of pixels >= 1, got {width!r}")
     return int(width)

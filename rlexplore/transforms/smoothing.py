@@ -1,16 +1,36 @@
-"""Smoothing of training curves: pure numpy, vectorized over all series, NaN-aware.
+"""Smoothing of training curves: compiled kernels, many series in parallel, NaN-aware.
 
 Every function smooths along the last axis (or `axis`) and treats each series on its
 own. Smoothing runs over the points a series actually logged: NaN and ±Inf come out
 unchanged and do not take part, so the NaN padding that other runs' steps add to a
 series never changes its curve.
+
+The EMA is TensorBoard's loop itself, a sequential recurrence in C (``_smoothing.c``, built
+with the package; a blocked numpy version when no compiler was at hand) that releases the
+GIL, so :func:`smooth_many` smooths series on every core. The Gaussian is an FFT
+(overlap-add) convolution over the logged points and the running mean a difference of
+cumulative sums: both O(N log K) or better, whatever the weight.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+try:  # the compiled recurrence; the package builds it (setup.py) when a C compiler exists
+    from . import _smoothing  # type: ignore[attr-defined]
+
+    compiled_ema = _smoothing.ema_into
+except ImportError:  # pragma: no cover - exercised only without the extension
+    compiled_ema = None
 
 METHODS = ("ema", "gaussian", "running_mean")
+DIRECT_TAPS = 33  # kernels up to this size are convolved directly (exact to the last bit)
 MAX_WEIGHT = 0.999
 # Within one block w**-count must stay far from overflow: w**-count <= 1e100.
 _LOG_LIMIT = 230.0
@@ -45,9 +65,40 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
     """
     w = check_weight(weight)
     x, restore = _as_2d(values, axis)
+    if compiled_ema is not None and w != 0:
+        out = np.empty_like(x)
+        for row, dst in zip(x, out):
+            compiled_ema(row, dst, w, debias_table(w))
+        return restore(out)
+    return restore(_ema_numpy(x, w))
+
+
+@lru_cache(maxsize=64)
+def debias_table(weight: float) -> np.ndarray:
+    """``1 - weight ** n`` for n = 1, 2, ... while it differs from 1.0 (Python's own pow).
+
+    Past the table's end TensorBoard's division by ``1 - w ** n`` divides by exactly 1.0.
+
+    Examples
+    --------
+    >>> debias_table(0.5)[:3].tolist()
+    [0.5, 0.75, 0.875]
+    """
+    w, n = float(weight), 1
+    out: list[float] = []
+    while True:
+        d = 1.0 - w**n
+        if d == 1.0:
+            return np.array(out, dtype=np.float64)
+        out.append(d)
+        n += 1
+
+
+def _ema_numpy(x: np.ndarray, w: float) -> np.ndarray:
+    """The EMA of the rows of `x` by blocked cumulative sums (no compiled extension)."""
     out = x.copy()
     if w == 0 or x.size == 0:
-        return restore(out)
+        return np.asarray(out)
     finite = np.isfinite(x)
     block = min(x.shape[1], max(1, int(_LOG_LIMIT / -np.log(w))))
     # Powers of w by table look-up: pow() per element would cost most of the time.
@@ -66,7 +117,7 @@ def ema(values: np.ndarray, weight: float = 0.6, *, axis: int = -1) -> np.ndarra
             last, w_count = running[:, -1:], w_count * w_n[:, -1:]
     const = _constant_rows(x, finite)
     out[const] = x[const]
-    return restore(out)
+    return np.asarray(out)
 
 
 def gaussian(values: np.ndarray, sigma: float, *, axis: int = -1) -> np.ndarray:
@@ -134,6 +185,92 @@ def smooth(
     return running_mean(values, max(1, int(points)), axis=axis)
 
 
+def smooth_many(
+    rows: Sequence[np.ndarray],
+    method: str = "ema",
+    *,
+    weight: float = 0.6,
+    out: Sequence[np.ndarray | None] | None = None,
+) -> list[tuple[np.ndarray, tuple[float, float] | None]]:
+    """:func:`smooth` each 1-D series of `rows` (lengths may differ), in parallel threads.
+
+    The compiled EMA and the FFT convolutions release the GIL, so the series are smoothed
+    on every core. `out` may give a buffer per row (of the row's shape, or None) to
+    write into instead of new memory.
+
+    Returns
+    -------
+    list of (numpy.ndarray, (float, float) or None)
+        Per row, the smoothed values and their smallest and largest finite value (None
+        when there is none).
+
+    Examples
+    --------
+    >>> [(v.tolist(), r) for v, r in smooth_many([np.array([1.0, 2.0]), np.array([4.0])], weight=0.5)]
+    [([1.0, 1.6666666666666667], (1.0, 1.6666666666666667)), ([4.0], (4.0, 4.0))]
+    """
+    w = check_weight(weight)
+    if method not in METHODS:
+        raise ValueError(f"unknown smoothing method {method!r}; expected one of {METHODS}")
+    buffers = list(out) if out is not None else [None] * len(rows)
+
+    def one(i: int) -> tuple[np.ndarray, tuple[float, float] | None]:
+        row, dst = rows[i], buffers[i]
+        if dst is None or dst.shape != np.shape(row) or dst.dtype != np.float64:
+            dst = None
+        if method == "ema" and compiled_ema is not None and w != 0 and _plain(row):
+            dst = np.empty_like(row) if dst is None else dst
+            lo, hi = compiled_ema(row, dst, w, debias_table(w))
+            return dst, ((lo, hi) if lo <= hi else None)
+        result = smooth(row, method, weight=w)
+        if dst is not None:
+            dst[...] = result
+            result = dst
+        return result, finite_range(result)
+
+    if len(rows) < 2 or sum(int(np.size(r)) for r in rows) < PARALLEL_POINTS:
+        return [one(i) for i in range(len(rows))]
+    return list(thread_pool().map(one, range(len(rows))))
+
+
+def _plain(row: np.ndarray) -> bool:
+    """Whether `row` is a 1-D contiguous float64 array (the compiled kernel's input)."""
+    return (
+        isinstance(row, np.ndarray)
+        and row.ndim == 1
+        and row.dtype == np.float64
+        and row.flags.c_contiguous
+    )
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite value, or None when there is none.
+
+    Examples
+    --------
+    >>> finite_range(np.array([3.0, np.nan, -1.0])), finite_range(np.array([np.nan]))
+    ((-1.0, 3.0), None)
+    """
+    if values.size == 0:
+        return None
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return None
+        lo, hi = float(finite.min()), float(finite.max())
+    return lo, hi
+
+
+PARALLEL_POINTS = 200_000  # below this, threads cost more than they save
+
+
+@lru_cache(maxsize=1)
+def thread_pool() -> ThreadPoolExecutor:
+    """The threads (one per core) that smooth and downsample many series at once."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="rlexplore")
+
+
 def window_for_weight(weight: float) -> float:
     """Standard deviation, in points, of an EMA kernel with this weight: sqrt(w) / (1 - w)."""
     w = check_weight(weight)
@@ -151,11 +288,11 @@ def check_weight(weight: float) -> float:
     return w
 
 
-def _as_2d(values, axis):
+def _as_2d(values: ArrayLike, axis: int) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     x = np.moveaxis(np.array(values, dtype=np.float64, ndmin=1), axis, -1)
     shape = x.shape
 
-    def restore(out):
+    def restore(out: np.ndarray) -> np.ndarray:
         return np.moveaxis(out.reshape(shape), -1, axis)
 
     return np.ascontiguousarray(
@@ -163,13 +300,15 @@ def _as_2d(values, axis):
     ), restore
 
 
-def _constant_rows(x, finite):
+def _constant_rows(x: np.ndarray, finite: np.ndarray) -> np.ndarray:
     lo = np.where(finite, x, np.inf).min(axis=1)
     hi = np.where(finite, x, -np.inf).max(axis=1)
-    return finite.any(axis=1) & (lo == hi)
+    return np.asarray(finite.any(axis=1) & (lo == hi))
 
 
-def _packed_apply(values, axis, fn):
+def _packed_apply(
+    values: ArrayLike, axis: int, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Apply `fn(packed, valid)` to each series' finite points packed to the left."""
     x, restore = _as_2d(values, axis)
     finite = np.isfinite(x)
@@ -183,24 +322,26 @@ def _packed_apply(values, axis, fn):
     return restore(out)
 
 
-def _convolve_valid(packed, valid, kernel):
+def _convolve_valid(packed: np.ndarray, valid: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Normalized convolution: kernel-weighted mean of the valid points around each point."""
+    num = _same(packed, kernel)
+    den = _same(valid.astype(np.float64), kernel)
+    return np.asarray(num / den)
+
+
+def _same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Each row of `x` convolved with the symmetric `kernel`, centered (``mode="same"``)."""
     half = kernel.size // 2
-    num = np.zeros_like(packed)
-    den = np.zeros_like(packed)
-    n = packed.shape[1]
-    weights = valid.astype(np.float64)
-    for k, kw in enumerate(kernel):
-        shift = k - half
-        if abs(shift) >= n:
-            continue
-        dst = slice(max(0, -shift), min(n, n - shift))
-        src = slice(max(0, shift), min(n, n + shift))
-        num[:, dst] += kw * packed[:, src]
-        den[:, dst] += kw * weights[:, src]
-    return num / den
+    if kernel.size <= DIRECT_TAPS:
+        rows = [np.convolve(r, kernel)[half : half + r.size] for r in x]
+    else:
+        from scipy.signal import oaconvolve  # O(N log K): overlap-add FFT
+
+        rows = [oaconvolve(r, kernel, "same") if r.size else r for r in x]
+    return np.array(rows, dtype=np.float64).reshape(x.shape)
 
 
-def _box_valid(packed, valid, window):
+def _box_valid(packed: np.ndarray, valid: np.ndarray, window: int) -> np.ndarray:
     left, right = (window - 1) // 2, window // 2
     n = packed.shape[1]
     csum = np.concatenate([np.zeros((packed.shape[0], 1)), np.cumsum(packed, axis=1)], axis=1)
@@ -209,4 +350,4 @@ def _box_valid(packed, valid, window):
     )
     idx = np.arange(n)
     hi, lo = np.minimum(idx + right + 1, n), np.maximum(idx - left, 0)
-    return (csum[:, hi] - csum[:, lo]) / (ccount[:, hi] - ccount[:, lo])
+    return np.asarray((csum[:, hi] - csum[:, lo]) / (ccount[:, hi] - ccount[:, lo]))

@@ -89,7 +89,7 @@ class Controls:
             [self.smoothing, self.method, self.run_filter, self.tool, self.reset],
             layout=Layout(flex_flow="row wrap", align_items="center"),
         ).add_class("rlx-controls")
-        self._memo = None
+        self._memo: tuple | None = None
 
     def _legend_entry(self, index: int, run: str) -> Button:
         entry = Button(
@@ -125,6 +125,11 @@ class Controls:
         display = None if matches else "none"
         entry.layout.display = box.layout.display = display
         box.value = on
+
+    def recolor(self, state) -> None:
+        """Show the legend again in the runs' (new) colours."""
+        self._memo = None
+        self.render(state)
 
     def show_filter_error(self, message: str) -> None:
         """Show why the typed run filter was not applied (escaped)."""

@@ -9,6 +9,12 @@ A brush acts when ``brushing`` turns False. A click or double-click on a panel w
 dragging (d3 reports a double-click as one empty gesture), the reset button, or a click
 outside the overview's range shows every step again.
 
+What the panels draw comes from the view model (``ex.model``, an
+:class:`~rlexplore.viewmodel.ExplorerModel`), updated in stages keyed on the state trait
+that changed (:data:`STAGES`): a smoothing change redraws only smoothed lines, a run
+toggle only the rows of the lines, a zoom only re-windows. Lines are downsampled to the
+panels' real width, which the page measures (``ex.meter``).
+
 CSS classes (stable, for browser tests and styling):
 
 ==============================================  =============================================
@@ -41,6 +47,7 @@ CSS classes (stable, for browser tests and styling):
                                                  ``[A-Za-z0-9_-]`` replaced by ``-``
 ``rlx-summary``                                  the summary table (HTML)
 ``rlx-errors``                                   Output widget showing callback errors
+``rlx-meter``                                    invisible: reports the explorer's width
 ``rlx-status``                                   HTML ``STATE <json>``, rewritten after every
                                                  change (also written to ``$RLX_STATE_FILE``)
 ==============================================  =============================================
@@ -51,6 +58,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+import traceback
 from typing import Any
 
 import bqplot as bq
@@ -59,17 +67,37 @@ import xarray as xr
 from ipywidgets import HTML, Layout, Output, VBox
 
 from ..errors import RLExploreError
-from ..state import ExplorerState, StateError, panel_key, panel_label
+from ..state import ExplorerState, StateError, panel_key, panel_label, panel_metrics
+from ..transforms.xaxis import axis_label
+from ..viewmodel import ExplorerModel, PanelView
 from . import extensions
 from .controls import TOOLS, Controls
-from .datasource import ViewStore
 from .findings import findings_view
 from .layout import PanelGrid
+from .meter import WidthMeter
 from .overview import Overview
-from .panel import MetricPanel, PanelView
+from .panel import MetricPanel
 from .status import status_html, write_state_file
 from .summary import summary_html
-from .theme import ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
+from .theme import MARKER_MAX_POINTS, ROW_WIDTH_PX, STYLESHEET, THEMES, css_slug, run_color
+
+GRID_GAP_PX = 6  # the gap between panels of a row (rlexplore.views.layout)
+DATA_TRAITS = ("x_axis", "group_by", "group_pattern", "group_center", "group_band")
+# What each state trait changes: the stages :meth:`Explorer.render` runs for it.
+STAGES: dict[str, frozenset[str]] = {
+    "smoothing": frozenset({"lines", "controls", "hover"}),
+    "smoothing_method": frozenset({"lines", "controls", "hover"}),
+    "visible_runs": frozenset({"lines", "overview", "controls", "summary", "hover"}),
+    "run_filter": frozenset({"lines", "overview", "controls", "summary", "hover"}),
+    "step_range": frozenset({"x", "lines", "overview", "summary"}),
+    "metrics": frozenset({"panels", "lines", "grid", "overview", "summary"}),
+    "log_scale": frozenset({"lines", "toolbar"}),
+    "ignore_outliers": frozenset({"lines", "toolbar"}),
+    "pinned": frozenset({"grid", "toolbar"}),
+    "expanded": frozenset({"grid", "toolbar", "lines"}),
+    "hover_step": frozenset({"lines", "hover"}),
+}
+ALL_STAGES = frozenset().union(*STAGES.values())
 
 
 class Explorer:
@@ -152,8 +180,7 @@ class Explorer:
         group_band: str = "std",
         findings=False,
     ) -> None:
-        self._ds = ds
-        self._store = ViewStore(
+        self.model = ExplorerModel(
             ds,
             x=x,
             group_by=group_by,
@@ -178,30 +205,44 @@ class Explorer:
             group_center=group_center,
             group_band=group_band,
         )
-        self.state = ExplorerState(self._store.runs, self._store.metrics, **traits)
+        self.state = ExplorerState(self.model.runs, self.model.metrics, **traits)
         self.labels, self._markers, self._theme = dict(labels or {}), markers, _check_theme(theme)
-        self.colors = {run: run_color(i) for i, run in enumerate(self._store.runs)}
-        lo, hi = self._store.extent
+        self.colors = {run: run_color(i) for i, run in enumerate(self.model.runs)}
+        # the overview's smoothing stays as opened: a slider move never re-sends it
+        self.overview_smoothing = (self.state.smoothing_method, self.state.smoothing)
+        lo, hi = self.model.extent
         self.x_scale = bq.LinearScale(min=lo, max=hi)
-        self._brush_scale = bq.LinearScale(min=lo, max=hi)
-        self.controls = Controls(self._store.runs, self.colors)
-        self.overview = Overview(self._store, self.colors, self.labels.get("step", "step"))
-        self._grid = PanelGrid(self.columns, sections)
+        self.brush_scale = bq.LinearScale(min=lo, max=hi)
+        self.controls = Controls(self.model.runs, self.colors)
+        self.overview = Overview(self.model.extent, self.colors, self._x_label())
+        self.meter = WidthMeter().add_class("rlx-meter")
+        self.grid = PanelGrid(self.columns, sections)
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
-        self._updates, self._summary_memo = 0, None
-        self._summary = HTML().add_class("rlx-summary")
-        self._status = HTML().add_class("rlx-status")
-        self._errors = Output().add_class("rlx-errors")
+        self._updates = 0
+        self._summary_memo: tuple | None = None
+        self.summary_widget = HTML().add_class("rlx-summary")
+        self.status_widget = HTML().add_class("rlx-status")
+        self.errors = Output().add_class("rlx-errors")
+        self.follower: Any = None  # what Explorer.follow reads; its watch polls it
+        self.follow_interval, self.watch = 5.0, None
         self.widget = self._root(title)
         self._wire_controls()
         self.state.observe(self._on_state)
+        self.state.observe(self.guard(self._on_data_trait), names=list(DATA_TRAITS))
+        self.state.observe(self.guard(self._on_following), names="following")
+        self.meter.observe(self.guard(lambda _: self.render({"lines", "x"})), "width")
         self._sync_panels()
-        self._render()
+        self.render()
         extensions.install(self)
         self.findings = findings_view(self, ds, findings)
 
     # -- public ------------------------------------------------------------------------
+    @property
+    def data(self) -> xr.Dataset:
+        """The Dataset shown (replaced by :meth:`set_data` and while following)."""
+        return self.model.data
+
     @property
     def panels(self) -> list[MetricPanel]:
         """The panels, in ``state.metrics`` order."""
@@ -237,6 +278,31 @@ class Explorer:
         self._theme = _check_theme(value)
         self.widget.add_class(f"rlx-theme-{self._theme}")
 
+    @property
+    def row_width(self) -> int:
+        """The width of a row of panels in pixels: measured by the page, else assumed."""
+        return self.meter.width or ROW_WIDTH_PX
+
+    def panel_width(self, key) -> int:
+        """The width in pixels of the panel `key` (a row's share, or the row when expanded)."""
+        if panel_key(key) in self.state.expanded:
+            return self.row_width
+        return max(1, (self.row_width - GRID_GAP_PX * (self.columns - 1)) // self.columns)
+
+    def panel_view(self, key) -> PanelView:
+        """What the state asks panel `key` to show (the view model computes the rest)."""
+        st, key = self.state, panel_key(key)
+        return PanelView(
+            shown=st.shown_runs,
+            method=st.smoothing_method,
+            weight=st.smoothing,
+            step_range=st.step_range,
+            log=key in st.log_scale,
+            outliers=key in st.ignore_outliers,
+            width_px=self.panel_width(key),
+            hover_step=st.hover_step,
+        )
+
     def summary(self) -> pd.DataFrame:
         """last, min, max and mean of each shown run and panel metric, over ``state.step_range``.
 
@@ -246,8 +312,13 @@ class Explorer:
             Index levels ``run`` and ``metric``; columns ``last``, ``min``, ``max``, ``mean``
             (raw values; NaN where a run logged nothing in the range).
         """
-        metrics = tuple(dict.fromkeys(m for p in self.panels for m in p.metrics))
-        return self._store.summary(self.state.shown_runs, metrics, self.state.step_range)
+        return self.model.summary(
+            self.state.shown_runs, self.shown_metrics(), self.state.step_range
+        )
+
+    def shown_metrics(self) -> tuple[str, ...]:
+        """The metrics of the panels, in panel order, each once."""
+        return tuple(dict.fromkeys(m for p in self.panels for m in p.metrics))
 
     def status(self) -> dict[str, Any]:
         """The state and view as the JSON-ready dict the status widget and state file hold."""
@@ -258,8 +329,31 @@ class Explorer:
             theme=self._theme,
             panels=[panel_label(p.key) for p in self.panels],
             updates=self._updates,
+            width=self.meter.width,
         )
         return out
+
+    def guard(self, fn):
+        """`fn`, catching its errors into the errors Output (a front-end callback's errors
+        must be seen); the Output gets messages only when something fails.
+        """
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - shown to the person, not swallowed
+                self.errors.append_stderr(traceback.format_exc())
+                return None
+
+        return run
+
+    def add_widget(self, widget, *, before=None) -> None:
+        """Put `widget` in the explorer's column, above `before` (default: the summary)."""
+        children = list(self.widget.children)
+        anchor = self.summary_widget if before is None else before
+        at = children.index(anchor) if anchor in children else len(children)
+        self.widget.children = tuple(children[:at] + [widget] + children[at:])
 
     def close(self) -> None:
         """Close every widget of the explorer (and stop following its logs)."""
@@ -283,13 +377,57 @@ class Explorer:
             raise RLExploreError(
                 f"{source}: no scalar logged yet; try again once the job has written some"
             )
-        ex = cls(follower.dataset, **kwargs)
-        extensions.follow(ex, follower, interval)
+        ex = cls(follower.dataset, **kwargs)  # type: ignore[arg-type]  # polled: not None
+        ex.follower, ex.follow_interval = follower, interval
+        ex.state.following = True
         return ex
 
-    def set_data(self, ds: xr.Dataset) -> None:
-        """Show `ds` (for instance more points of the same runs), keeping what the person chose."""
-        extensions.swap_data(self, ds)
+    def set_data(self, ds: xr.Dataset | None = None) -> None:
+        """Show `ds` (for instance more points of the same runs), keeping what the person chose.
+
+        Smoothing, toggles, panels and the brushed range stay (the range is reset when the
+        x axis changed: a range on another axis means nothing); new runs and metrics appear.
+        Without `ds`, rebuilds the view of the current data with the state's x axis and
+        grouping.
+        """
+        st = self.state
+        old_x, old_runs, old_metrics = self.model.x_axis, st.runs, st.available_metrics
+        self.model.set_data(
+            ds,
+            x=st.x_axis,
+            group_by=st.group_by,
+            group_pattern=st.group_pattern,
+            center=st.group_center,
+            band=st.group_band,
+        )
+        model = self.model
+        if model.runs != old_runs:
+            self._new_run_widgets()
+        else:
+            self.overview.set_extent(model.extent)
+            self.overview.label = self._x_label()
+        for p in self._panels.values():
+            p.x_axis.label = self._x_label()
+        metrics = _next_metrics(st.metrics, old_metrics, model.metrics)
+        for name in ("log_scale", "ignore_outliers", "pinned", "expanded"):  # panels that go away
+            setattr(st, name, tuple(k for k in getattr(st, name) if k in metrics))
+        with st.hold_trait_notifications():
+            st.set_trait("runs", model.runs)
+            st.set_trait("available_metrics", model.metrics)
+            new_runs = tuple(r for r in model.runs if r not in old_runs)
+            st.visible_runs = tuple(r for r in st.visible_runs if r in model.runs) + new_runs
+        st.metrics = metrics  # its observer adds and removes panels before drawing
+        if old_x != model.x_axis:
+            st.step_range = None
+        self._summary_memo = None
+        self.render()
+
+    def recolor(self, colors: dict[str, str]) -> None:
+        """Give runs new colours everywhere they are drawn (lines, bands, legend, overview, summary)."""
+        self.colors.update({run: c for run, c in colors.items() if run in self.colors})
+        self.controls.recolor(self.state)
+        self._summary_memo = None
+        self.render()
 
     def to_matplotlib(self, **kwargs):
         """A static matplotlib figure of the current view, for papers (needs ``rlexplore[plot]``)."""
@@ -303,8 +441,31 @@ class Explorer:
         """The data in view (every point) as ``"CSV"`` or ``"netCDF"``, or the view as ``"PNG"`` or ``"SVG"``."""
         return extensions.export_bytes(self, kind)
 
+    def panel_data(self, key) -> pd.DataFrame:
+        """Every point a panel shows, at full resolution: ``run, metric, step, raw, smoothed``."""
+        p = self.panel(key)
+        return self.model.panel_data(p.key, self.panel_view(p.key))
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+    # The names views/findings.py used before the public ones existed (issue 13 moves it to
+    # guard, add_widget, data and model.extent); kept until then.
+    @property
+    def _guard(self):
+        return self.guard
+
+    @property
+    def _summary(self):
+        return self.summary_widget
+
+    @property
+    def _ds(self):
+        return self.data
+
+    @property
+    def _store(self):
+        return self.model.source
 
     # -- building ------------------------------------------------------------------------
     def _root(self, title: str | None) -> VBox:
@@ -316,70 +477,91 @@ class Explorer:
         root = VBox(
             [
                 HTML(STYLESHEET),
+                self.meter,
                 head,
                 c.bar,
                 c.filter_error,
                 c.run_list,
                 self.overview.figure,
-                self._grid.widget,
+                self.grid.widget,
                 c.legend,
-                self._summary,
-                self._errors,
-                self._status,
+                self.summary_widget,
+                self.errors,
+                self.status_widget,
             ],
             layout=Layout(width="100%"),
         )
         return root.add_class("rlx-explorer").add_class(f"rlx-theme-{self._theme}")
 
-    def _guard(self, fn):
-        """Run a front-end callback inside the errors Output, so its errors are seen."""
-
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            with self._errors:
-                return fn(*args, **kwargs)
-
-        return run
+    def _x_label(self) -> str:
+        x = self.model.x_axis
+        return self.labels.get("step", "step") if x == "step" else axis_label(x)
 
     def _wire_controls(self) -> None:
-        c, st = self.controls, self.state
-        c.smoothing.observe(self._guard(lambda ch: setattr(st, "smoothing", ch["new"])), "value")
-        c.method.observe(
-            self._guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value"
-        )
-        c.run_filter.observe(self._guard(self._on_filter_text), "value")
-        c.reset.on_click(self._guard(lambda _: st.reset_range()))
-        c.tool.observe(self._guard(self._on_tool), "value")
+        c, st, guard = self.controls, self.state, self.guard
+        c.smoothing.observe(guard(lambda ch: setattr(st, "smoothing", ch["new"])), "value")
+        c.method.observe(guard(lambda ch: setattr(st, "smoothing_method", ch["new"])), "value")
+        c.run_filter.observe(guard(self._on_filter_text), "value")
+        c.reset.on_click(guard(lambda _: st.reset_range()))
+        c.tool.observe(guard(self._on_tool), "value")
         for run, entry in c.legend_entries.items():
-            entry.on_click(self._guard(functools.partial(lambda r, _: st.toggle_run(r), run)))
+            entry.on_click(guard(functools.partial(lambda r, _: st.toggle_run(r), run)))
         for run, box in c.checkboxes.items():
-            box.observe(self._guard(functools.partial(self._on_checkbox, run)), "value")
-        self.overview.brush.observe(self._guard(self._on_overview_brush), ["brushing", "selected"])
+            box.observe(guard(functools.partial(self._on_checkbox, run)), "value")
+        self.overview.brush.observe(guard(self._on_overview_brush), ["brushing", "selected"])
+
+    def _new_run_widgets(self) -> None:
+        """Runs (or groups) changed: new colours, checkboxes, legend and overview."""
+        self.colors.clear()
+        self.colors.update({run: run_color(i) for i, run in enumerate(self.model.runs)})
+        old_controls, old_overview = self.controls, self.overview
+        self.controls = Controls(self.model.runs, self.colors)
+        self.overview = Overview(self.model.extent, self.colors, self._x_label())
+        swap = {
+            id(old_controls.bar): self.controls.bar,
+            id(old_controls.filter_error): self.controls.filter_error,
+            id(old_controls.run_list): self.controls.run_list,
+            id(old_controls.legend): self.controls.legend,
+            id(old_overview.figure): self.overview.figure,
+        }
+        self.widget.children = tuple(swap.get(id(c), c) for c in self.widget.children)
+        self._wire_controls()
+        extensions.add_widgets(self)
+        for widget in (old_controls.bar, old_controls.run_list, old_controls.legend):
+            widget.close()
+        old_overview.figure.close()
 
     def _sync_panels(self) -> None:
         keys = self.state.metrics
-        for key in [k for k in self._panels if k not in keys]:
+        gone = [k for k in self._panels if k not in keys]
+        for key in gone:
             self._panels.pop(key).close()
+        self.model.drop(gone)
         for i, key in enumerate(keys):
             if key in self._panels:
                 self._panels[key].set_index(i)
             else:
                 self._panels[key] = self._make_panel(key, i)
 
+    def _wants_markers(self, metric: str) -> bool:
+        if self._markers is not None:
+            return bool(self._markers)
+        return self.model.source.point_count(metric) <= MARKER_MAX_POINTS
+
     def _make_panel(self, key, index: int) -> MetricPanel:
         p = MetricPanel(
             key,
             index,
-            self._store,
             x_scale=self.x_scale,
-            brush_scale=self._brush_scale,
+            brush_scale=self.brush_scale,
             colors=self.colors,
-            labels=self.labels,
-            markers=self._markers,
+            labels={**self.labels, "step": self._x_label()},
+            markers=[self._wants_markers(m) for m in panel_metrics(key)],
         )
+        self.model.panel(key, margin=p.margin)
         p.figure.interaction = p.brush if self.tool == "zoom" else p.cursor
-        p.brush.observe(self._guard(self._on_brush), ["brushing", "selected"])
-        p.cursor.observe(self._guard(self._on_cursor), "selected")
+        p.brush.observe(self.guard(self._on_brush), ["brushing", "selected"])
+        p.cursor.observe(self.guard(self._on_cursor), "selected")
         tb, st = p.toolbar, self.state
         for widget, option in (
             (tb.pin, "pinned"),
@@ -388,46 +570,70 @@ class Explorer:
             (tb.ignore_outliers, "ignore_outliers"),
         ):
             widget.observe(
-                self._guard(
+                self.guard(
                     functools.partial(
                         lambda o, ch: st.set_panel_option(o, key, bool(ch["new"])), option
                     )
                 ),
                 "value",
             )
+        name = css_slug(panel_label(key))
         tb.csv.on_click(
-            self._guard(
+            self.guard(
                 lambda _: tb.offer_csv(panel_label(key), self.panel_data(key).to_csv(index=False))
             )
         )
-        tb.png.on_click(
-            self._guard(lambda _: p.figure.save_png(f"{css_slug(panel_label(key))}.png"))
-        )
-        tb.svg.on_click(
-            self._guard(lambda _: p.figure.save_svg(f"{css_slug(panel_label(key))}.svg"))
-        )
+        tb.png.on_click(self.guard(lambda _: p.figure.save_png(f"{name}.png")))
+        tb.svg.on_click(self.guard(lambda _: p.figure.save_svg(f"{name}.svg")))
         return p
-
-    def panel_data(self, key) -> pd.DataFrame:
-        """Every point a panel shows, at full resolution: ``run, metric, step, raw, smoothed``."""
-        p = self.panel(key)
-        return p.to_frame(self._panel_view(p))
 
     # -- state -> widgets ------------------------------------------------------------------
     def _on_state(self, change) -> None:
-        if change["name"] == "metrics":
-            self._sync_panels()
-        self._render()
+        # every change is published in the status; the stages draw what it changed
+        self.guard(self.render)(STAGES.get(change["name"], ()))
 
-    def _render(self) -> None:
+    def render(self, stages=ALL_STAGES) -> None:
+        """Bring the widgets in line with the state: only the `stages` named (see :data:`STAGES`)."""
+        stages = set(stages)
         st = self.state
-        domain = st.step_range or self._store.extent
-        zoom_in = domain[1] - domain[0] < self.x_scale.max - self.x_scale.min
-        if not zoom_in:  # the lines are about to grow: rescale while they are short
+        if "panels" in stages:
+            self._sync_panels()
+        domain = self.model.x_domain(st.step_range)
+        if stages & {"x", "lines"}:
             self._set_x_domain(domain)
-        self._store.prefetch(
-            st.shown_runs, [m for p in self.panels for m in p.metrics]
-        )  # lazy data: one read
+        if "lines" in stages:
+            self._draw_lines(domain)
+        if stages & {"grid", "panels"}:
+            self.grid.render(self.panels, st.pinned, st.expanded)
+        if stages & {"toolbar", "panels"}:
+            self._show_toolbars()
+        if stages & {"overview", "panels"}:
+            self._draw_overview()
+        if "controls" in stages:
+            self.controls.render(st)
+        if "summary" in stages:
+            self._render_summary()
+        if "hover" in stages:
+            self._show_readouts()
+        self._write_status()
+
+    def _draw_lines(self, domain) -> None:
+        panels = self.panels
+        frames = self.model.frames({p.key: self.panel_view(p.key) for p in panels})
+        for p in panels:
+            p.draw(frames[p.key])
+            p.set_x_ticks(domain, frames[p.key].view.width_px)
+
+    def _draw_overview(self) -> None:
+        st, ov = self.state, self.overview
+        first = self.panels[0].metrics[0] if self.panels else None
+        method, weight = self.overview_smoothing
+        width = max(1, self.row_width - ov.margin)
+        ov.draw(self.model.overview(first, st.shown_runs, method, weight, width))
+        ov.show_range(st.step_range)
+
+    def _show_toolbars(self) -> None:
+        st = self.state
         for p in self.panels:
             p.toolbar.show(
                 pinned=p.key in st.pinned,
@@ -435,37 +641,34 @@ class Explorer:
                 log_scale=p.key in st.log_scale,
                 ignore_outliers=p.key in st.ignore_outliers,
             )
-            p.render(self._panel_view(p), scales_first=not zoom_in)
-        if zoom_in:
-            self._set_x_domain(domain)
-        for p in self.panels:
-            p.set_x_ticks(domain, self._panel_view(p).width_px)
-        self._grid.render(self.panels, st.pinned, st.expanded)
-        first = self.panels[0].metrics[0] if self.panels else None
-        self.overview.render(first, st.shown_runs, st.smoothing_method, st.smoothing, st.step_range)
-        self.controls.render(st)
-        self._render_summary()
-        self._write_status()
 
-    def _panel_view(self, p: MetricPanel) -> PanelView:
+    def _show_readouts(self) -> None:
         st = self.state
-        width = ROW_WIDTH_PX if p.key in st.expanded else ROW_WIDTH_PX // self.columns
-        return PanelView(
-            shown=st.shown_runs,
-            method=st.smoothing_method,
-            weight=st.smoothing,
-            step_range=st.step_range,
-            log=p.key in st.log_scale,
-            outliers=p.key in st.ignore_outliers,
-            width_px=width,
-            hover_step=st.hover_step,
-        )
+        for p in self.panels:
+            step = st.hover_step
+            p.show_readout("" if step is None else self._readout_html(p, step))
+
+    def _readout_html(self, p: MetricPanel, step: float) -> str:
+        st = self.state
+        parts = [f"<b>{html.escape(p.x_axis.label or 'step')} {step:.6g}</b>"]
+        for side, metric in enumerate(p.metrics):
+            if p.dual:
+                parts.append(f"<i>{('left', 'right')[side]}: {html.escape(metric)}</i>")
+            for run in st.shown_runs:
+                found = self.model.at_step(run, metric, step, st.smoothing_method, st.smoothing)
+                if found is not None:
+                    at, raw, smoothed = found
+                    parts.append(
+                        f'<span style="color:{self.colors[run]}">\u25a0</span> {html.escape(run)} '
+                        f"@{at:.6g}: {raw:.4g} (smoothed {smoothed:.4g})"
+                    )
+        return " &nbsp; ".join(parts)
 
     def _set_x_domain(self, domain) -> None:
         lo, hi = float(domain[0]), float(domain[1])
         if (self.x_scale.min, self.x_scale.max) == (lo, hi):
             return
-        for scale in (self.x_scale, self._brush_scale):
+        for scale in (self.x_scale, self.brush_scale):
             with scale.hold_sync():
                 scale.min, scale.max = lo, hi
 
@@ -474,14 +677,37 @@ class Explorer:
         memo = (st.shown_runs, st.metrics, st.step_range)
         if memo != self._summary_memo:
             self._summary_memo = memo
-            axis = "steps" if st.x_axis == "step" else extensions.axis_label(st.x_axis)
-            self._summary.value = summary_html(self.summary(), self.colors, st.step_range, axis)
+            axis = "steps" if st.x_axis == "step" else axis_label(st.x_axis)
+            self.summary_widget.value = summary_html(
+                self.summary(), self.colors, st.step_range, axis
+            )
 
     def _write_status(self) -> None:
         self._updates += 1
         state = self.status()
-        self._status.value = status_html(state)
+        self.status_widget.value = status_html(state)
         write_state_file(state)
+
+    # -- data traits and following -----------------------------------------------------------
+    def _on_data_trait(self, change) -> None:
+        try:
+            self.set_data()
+        except RLExploreError as err:
+            self.state.set_trait(change["name"], change["old"])
+            extensions.show_x_axis(self)
+            self.controls.show_filter_error(str(err))
+
+    def _on_following(self, change) -> None:
+        if change["new"]:
+            if self.follower is None:
+                self.state.set_trait("following", False)
+                raise RLExploreError(
+                    "this explorer was not opened with Explorer.follow(logdir): nothing to follow"
+                )
+            if self.watch is None or not self.watch.running:
+                self.watch = self.follower.start(self.follow_interval, self.guard(self.set_data))
+        elif self.watch is not None:
+            self.watch.stop()
 
     # -- widgets -> state ------------------------------------------------------------------
     def _on_filter_text(self, change) -> None:
@@ -529,6 +755,14 @@ class Explorer:
         self.state.hover_step = (
             None if selected is None or len(selected) == 0 else float(selected[0])
         )
+
+
+def _next_metrics(current, old_available, available):
+    """Keep the person's panels; when they showed every metric, show every metric still."""
+    if tuple(current) == tuple(old_available):
+        return available
+    keep = set(available)
+    return tuple(k for k in current if all(m in keep for m in ((k,) if isinstance(k, str) else k)))
 
 
 def _interval(selected) -> tuple[float, float] | None:

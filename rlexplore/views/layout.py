@@ -68,7 +68,7 @@ class PanelGrid:
         self.widget = VBox(layout=Layout(width="100%")).add_class("rlx-panels")
         self._flat = GridBox(layout=_grid_layout(columns)).add_class("rlx-grid")
         self._sections: dict[tuple[bool, str], Section] = {}
-        self._memo = None
+        self._memo: tuple | None = None
 
     def render(self, panels, pinned, expanded) -> None:
         """Arrange `panels` (in state order), honouring the pinned and expanded panel keys."""

@@ -1,17 +1,20 @@
 """One panel: a bqplot Figure drawing one metric, or two on left and right y axes.
 
-A panel turns a :class:`PanelView` (what the state says to show) into marks, in stages
-keyed on what changed: each line remembers the key it was drawn with (the smoothing, the
-step window, the scale, the width), so a smoothing change re-sends only smoothed lines, a
-run toggle only changes the list of marks (and fills lines never drawn before), and a
-zoom re-windows. Marks are updated in place inside ``hold_sync()``; figures are never
-rebuilt.
+A panel draws the :class:`~rlexplore.viewmodel.PanelFrame` the view model publishes, and
+nothing else. Its lines are few marks: one ``Lines`` per kind (raw, smoothed) and y axis,
+with the shown runs as rows (per-row colours). The marks sit on fixed unit scales and
+receive coordinates pre-scaled to the panel's window (float32), while the axes show the
+shared ``x_scale`` and the panel's y scales: a zoom or a new y range redraws each line
+once, from its new data, and never again for a scale change. A mark whose rows did not
+change (the view model hands out the very same :class:`~rlexplore.viewmodel.Rows`) is not
+re-sent. Marks are updated in place inside ``hold_sync()``; figures are never rebuilt.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 import bqplot as bq
 import numpy as np
@@ -19,13 +22,11 @@ import pandas as pd
 from ipywidgets import HTML, Layout, VBox
 
 from ..state import PanelKey, panel_label, panel_metrics
-from .extensions import band_marks, band_values
-from .lines import line_xy, window
-from .series import SeriesStore
+from ..viewmodel import KINDS, RAW, PanelFrame, PanelView, Rows, unit_xy
+from ..viewmodel.panel import y_domain
 from .theme import (
     DUAL_MARGIN_RIGHT,
     FIG_MARGIN,
-    MARKER_MAX_POINTS,
     MARKER_SIZE,
     PANEL_HEIGHT,
     RAW_OPACITY,
@@ -33,24 +34,16 @@ from .theme import (
 )
 from .toolbar import PanelToolbar
 
-RAW, SMOOTHED = "raw", "smoothed"
-KINDS = (RAW, SMOOTHED)
 SIDES = ("left", "right")
 DRAWN_COLUMNS = ["run", "metric", "kind", "step", "value"]
+BAND_OPACITY = 0.2
+
+__all__ = ["DRAWN_COLUMNS", "KINDS", "MetricPanel", "PanelView", "nice_ticks", "y_domain"]
 
 
-@dataclass(frozen=True)
-class PanelView:
-    """What one panel is asked to show."""
-
-    shown: tuple[str, ...]
-    method: str
-    weight: float
-    step_range: tuple[float, float] | None
-    log: bool = False
-    outliers: bool = False
-    width_px: int = 300
-    hover_step: float | None = None
+def unit_scale() -> bq.LinearScale:
+    """A scale from 0 to 1 that never changes: marks on it receive pre-scaled coordinates."""
+    return bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
 
 
 class MetricPanel:
@@ -67,6 +60,16 @@ class MetricPanel:
         The step brush (on its own scale: brushing never zooms the scale it brushes on).
     cursor : bqplot.interacts.IndexSelector
         The hover cursor of the ``inspect`` tool.
+    x_axis : bqplot.Axis
+        On the explorer's shared ``x_scale``.
+    y_axes : list of bqplot.Axis
+        Left (and right) y axis.
+    y_scales : list of dict
+        Per y axis, its ``"linear"`` and ``"log"`` scale (the axis shows one of them).
+    lines : dict
+        ``(kind, side) -> bqplot.Lines``: the runs of a kind on one y axis, as rows.
+    frame : PanelFrame or None
+        What the panel draws now (published by the view model).
     toolbar : PanelToolbar
     widget : ipywidgets.VBox
     """
@@ -75,39 +78,43 @@ class MetricPanel:
         self,
         key: PanelKey,
         index: int,
-        store: SeriesStore,
         *,
         x_scale,
         brush_scale,
         colors: dict[str, str],
         labels: dict[str, str],
-        markers: bool | None,
+        markers: list[bool],
     ) -> None:
-        self.key, self.metrics, self._store, self.x_scale = key, panel_metrics(key), store, x_scale
-        self._colors, self._labels = colors, labels
-        self._markers = [self._wants_markers(m, markers) for m in self.metrics]
-        self._y = [{"linear": bq.LinearScale(), "log": bq.LogScale()} for _ in self.metrics]
+        self.key, self.metrics, self.x_scale = key, panel_metrics(key), x_scale
+        self.colors, self._labels, self._markers = colors, labels, markers
+        self.y_scales = [{"linear": bq.LinearScale(), "log": bq.LogScale()} for _ in self.metrics]
         self._mode = "linear"
-        self._marks: dict[tuple[str, int, str], bq.Lines] = {}
-        self._meta: dict[int, tuple[str, str, str]] = {}
-        self._held: dict[tuple[str, int, str], tuple] = {}
+        self._unit = {"x": unit_scale(), "y": unit_scale()}
+        self.lines = {
+            (kind, side): self._line(kind, side)
+            for kind in KINDS
+            for side in range(len(self.metrics))
+        }
+        self.bands: dict[tuple[str, int], bq.Lines] = {}
+        self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
+        self.frame: PanelFrame | None = None
         self.rule = bq.Lines(
             x=np.zeros(2),
             y=np.array([0.0, 1.0]),
             colors=["#8C8C8C"],
             line_style="dashed",
             stroke_width=1.0,
-            scales={"x": x_scale, "y": bq.LinearScale(min=0.0, max=1.0)},
+            scales={"x": x_scale, "y": self._unit["y"]},
         )
         self.brush = bq.interacts.BrushIntervalSelector(scale=brush_scale)
         self.cursor = bq.interacts.IndexSelector(scale=x_scale, color="#8C8C8C")
-        self._y_axes = [self._y_axis(i) for i in range(len(self.metrics))]
+        self.y_axes = [self._y_axis(i) for i in range(len(self.metrics))]
         self.x_axis = bq.Axis(scale=x_scale, label=labels.get("step", "step"), grid_lines="solid")
         margin = dict(FIG_MARGIN, right=DUAL_MARGIN_RIGHT if self.dual else FIG_MARGIN["right"])
         self.figure = bq.Figure(
             marks=[],
-            axes=[self.x_axis, *self._y_axes],
+            axes=[self.x_axis, *self.y_axes],
             interaction=self.brush,
             fig_margin=margin,
             padding_y=0.0,
@@ -126,13 +133,20 @@ class MetricPanel:
         )
         self.widget.add_class("rlx-panel")
         self.index = -1
-        self.overlays = lambda view: []  # marks drawn under the lines (rlexplore.views.findings)
+        # marks drawn under the lines (rlexplore.views.findings)
+        self.overlays: Callable[[PanelView], list] = lambda view: []
         self.set_index(index)
 
     @property
     def dual(self) -> bool:
         """Whether this panel has a right y axis."""
         return len(self.metrics) == 2
+
+    @property
+    def margin(self) -> int:
+        """The figure's left plus right margin, in pixels."""
+        m = self.figure.fig_margin
+        return int(m["left"]) + int(m["right"])
 
     def set_index(self, index: int) -> None:
         """Give the panel widget the CSS class ``rlx-panel-<index>``."""
@@ -141,103 +155,139 @@ class MetricPanel:
             self.widget.add_class(f"rlx-panel-{index}")
             self.index = index
 
-    # -- building ----------------------------------------------------------------
-    def _wants_markers(self, metric: str, markers: bool | None) -> bool:
-        return (
-            markers if markers is not None else self._store.point_count(metric) <= MARKER_MAX_POINTS
-        )
+    def kind_of(self, mark) -> tuple[str, str] | None:
+        """``(metric, kind)`` of one of this panel's line marks (``kind`` raw, smoothed or
+        band), or None for another mark.
+        """
+        for (kind, side), line in self.lines.items():
+            if line is mark:
+                return self.metrics[side], kind
+        for (_run, side), band in self.bands.items():
+            if band is mark:
+                return self.metrics[side], "band"
+        return None
 
+    # -- building ----------------------------------------------------------------
     def _y_axis(self, side: int) -> bq.Axis:
         metric = self.metrics[side]
         label = self._labels.get(metric, metric if self.dual else "")
         return bq.Axis(
-            scale=self._y[side][self._mode],
+            scale=self.y_scales[side][self._mode],
             side=SIDES[side],
             label=label,
             grid_lines="solid" if side == 0 else "none",
         )
 
-    def _mark(self, key: tuple[str, int, str]) -> bq.Lines:
-        if key not in self._marks:
-            run, side, kind = key
-            style = (
-                {"stroke_width": 1.0, "opacities": [RAW_OPACITY]}
-                if kind == RAW
-                else {
-                    "stroke_width": 2.0,
-                    "marker_size": MARKER_SIZE,
-                    "marker": ("square" if side == 0 and self.dual else "circle")
-                    if self._markers[side]
-                    else None,
-                }
-            )
-            mark = bq.Lines(
-                x=np.empty(0),
-                y=np.empty(0),
-                colors=[self._colors[run]],
-                labels=[run],
-                scales={"x": self.x_scale, "y": self._y[side][self._mode]},
-                enable_hover=False,
-                **style,
-            )
-            self._marks[key], self._meta[id(mark)] = mark, (run, self.metrics[side], kind)
-        return self._marks[key]
-
-    def _keys(self, shown) -> list[tuple[str, int, str]]:
-        return [
-            (run, side, kind)
-            for kind in KINDS
-            for side in range(len(self.metrics))
-            for run in shown
-        ]
-
-    # -- rendering ---------------------------------------------------------------
-    def render(self, view: PanelView, *, scales_first: bool = True) -> None:
-        """Bring the marks, scales, colours and hover rule in line with `view`.
-
-        Each line is redrawn in the browser when its data or a scale changes: when zooming
-        in, ``scales_first=False`` sends the (smaller) windowed data before the y range, so
-        the browser never redraws the old, longer lines on a new scale.
-        """
-        marks = (
-            self.overlays(view)
-            + band_marks(self, view)
-            + [self._mark(k) for k in self._keys(view.shown)]
+    def _line(self, kind: str, side: int) -> bq.Lines:
+        style = (
+            {"stroke_width": 1.0}
+            if kind == RAW
+            else {
+                "stroke_width": 2.0,
+                "marker_size": MARKER_SIZE,
+                "marker": ("square" if side == 0 and self.dual else "circle")
+                if self._markers[side]
+                else None,
+            }
         )
+        return bq.Lines(
+            x=np.zeros((1, 2), dtype=np.float32),
+            y=np.zeros((1, 2), dtype=np.float32),
+            colors=["#8C8C8C"],
+            scales=self._unit,
+            enable_hover=False,
+            **style,
+        )
+
+    # -- drawing -----------------------------------------------------------------
+    def draw(self, frame: PanelFrame) -> None:
+        """Draw `frame`: marks, y axes, colours and the hover rule."""
+        view = frame.view
+        self.frame = frame
+        self._set_mode("log" if view.log else "linear")
+        shown = bool(view.shown)
+        lines = [self.lines[(k, s)] for k in KINDS for s in range(len(self.metrics))]
+        bands = self._draw_bands(frame)
+        marks = self.overlays(view) + bands + (lines if shown else [])
         marks += [self.rule] if view.hover_step is not None else []
+        for side, data in enumerate(frame.sides):
+            self._set_y_domain(side, data.y_domain)
+            if shown:
+                for kind in KINDS:
+                    rows = data.raw if kind == RAW else data.smoothed
+                    self._draw_rows(kind, side, rows, frame, data.y_domain)
         if marks != list(self.figure.marks):
             self.figure.marks = marks
-        self._set_mode("log" if view.log else "linear")
-        if scales_first:
-            self._set_y_domains(view)
-        for key in self._keys(view.shown):
-            self._draw_line(key, view)
-        if not scales_first:
-            self._set_y_domains(view)
-        self._recolor(view.shown)
+        self._recolor_axes(view.shown)
         self._show_hover(view)
 
-    def _set_y_domains(self, view: PanelView) -> None:
-        for side in range(len(self.metrics)):
-            self._set_y_domain(side, view)
+    def _row_colors(self, side: int, runs: tuple[str, ...]) -> list[str]:
+        if self.dual and side == 1 and len(runs) == 1:
+            return [partner_color(self.colors[runs[0]])]
+        return [self.colors[r] for r in runs]
 
-    def _draw_line(self, key, view: PanelView) -> None:
-        run, side, kind = key
-        stage = (view.step_range, view.log, view.width_px) + (
-            (view.method, view.weight) if kind == SMOOTHED else ()
+    def _draw_rows(self, kind: str, side: int, rows: Rows, frame: PanelFrame, y_dom) -> None:
+        """Send `rows` to their mark, or, when the mark already holds each of them on the same
+        window and y range (a run was hidden or shown again), only new row opacities.
+        """
+        mark = self.lines[(kind, side)]
+        base = (frame.x_domain, y_dom, frame.view.log)
+        held: Any = self._held.get(id(mark))
+        keep = (
+            held is not None
+            and not self.dual  # a dual panel's colours and dashes depend on the runs shown
+            and held[1] == base
+            and all(
+                run in held[2] and held[2][run][0] is x and held[2][run][1] is y
+                for run, x, y in zip(rows.runs, rows.x, rows.y)
+            )
         )
-        if self._held.get(key) == stage:
-            return
-        steps, values = self._store.series(run, self.metrics[side], kind, view.method, view.weight)
-        if view.log:
-            steps, values = steps[values > 0], values[values > 0]
-        x, y = line_xy(steps, values, view.step_range, self.plot_width(view.width_px))
-        mark = self._marks[key]
+        runs = held[0] if keep else rows.runs
+        on = RAW_OPACITY if kind == RAW else 1.0
+        drawn = {r for r, x in zip(rows.runs, rows.x) if len(x)}  # an empty row draws nothing
+        opacities = [on if r in drawn else 0.0 for r in runs]
+        colors = self._row_colors(side, runs)
+        style = "dashed" if (side == 1 and len(rows.runs) != 1) else "solid"
         with mark.hold_sync():
-            if mark.x.shape != x.shape or not np.array_equal(mark.x, x):
-                mark.x = x
-            mark.y = y
-        self._held[key] = stage
+            if not keep:
+                mark.x, mark.y = unit_xy(rows, frame.x_domain, y_dom, frame.view.log)
+                arrays = {r: (x, y) for r, x, y in zip(rows.runs, rows.x, rows.y)}
+                self._held[id(mark)] = (rows.runs, base, arrays)
+            if list(mark.colors) != colors:
+                mark.colors = colors
+            if list(mark.opacities) != opacities:
+                mark.opacities = opacities
+            if list(mark.labels or []) != list(runs):
+                mark.labels = list(runs)
+            if self.dual and mark.line_style != style:
+                mark.line_style = style
+
+    def _draw_bands(self, frame: PanelFrame) -> list:
+        marks = []
+        for side, data in enumerate(frame.sides):
+            for band in data.bands:
+                mark = self.bands.get((band.run, side))
+                color = self.colors[band.run]
+                if mark is None:
+                    mark = self.bands[(band.run, side)] = bq.Lines(
+                        x=np.empty(0),
+                        y=np.empty((2, 0)),
+                        fill="between",
+                        colors=[color, color],
+                        fill_colors=[color, color],
+                        fill_opacities=[BAND_OPACITY, 0.0],
+                        stroke_width=0.0,
+                        enable_hover=False,
+                        scales=self._unit,
+                    )
+                rows = Rows((band.run, band.run), (band.x, band.x), (band.lower, band.upper))
+                x, y = unit_xy(rows, frame.x_domain, data.y_domain, frame.view.log)
+                with mark.hold_sync():
+                    mark.x, mark.y = x[0], y
+                    if list(mark.colors) != [color, color]:
+                        mark.colors, mark.fill_colors = [color, color], [color, color]
+                marks.append(mark)
+        return marks
 
     def set_x_ticks(self, domain: tuple[float, float], width_px: int) -> None:
         """Round x ticks, as many as fit: d3 picks about ten whatever the width, so they collide."""
@@ -249,37 +299,34 @@ class MetricPanel:
 
     def plot_width(self, width_px: int) -> int:
         """The plotting area's width in pixels for a panel `width_px` wide."""
-        margin = self.figure.fig_margin
-        return max(1, int(width_px) - int(margin["left"]) - int(margin["right"]))
+        return max(1, int(width_px) - self.margin)
 
     def _set_mode(self, mode: str) -> None:
         if mode == self._mode:
             return
         self._mode = mode
-        for (_run, side, _kind), mark in self._marks.items():
-            mark.scales = {"x": self.x_scale, "y": self._y[side][mode]}
-        for side, axis in enumerate(self._y_axes):
-            axis.scale = self._y[side][mode]
+        for side, axis in enumerate(self.y_axes):
+            axis.scale = self.y_scales[side][mode]
 
-    def _recolor(self, shown) -> None:
-        if not self.dual or self._memo.get("colors") == shown:
+    def _set_y_domain(self, side: int, domain) -> None:
+        lo, hi = domain
+        scale = self.y_scales[side][self._mode]
+        if (scale.min, scale.max) != (lo, hi):
+            with scale.hold_sync():
+                scale.min, scale.max = lo, hi
+
+    def _recolor_axes(self, shown) -> None:
+        memo = (shown, tuple(self.colors.get(r) for r in shown))
+        if not self.dual or self._memo.get("colors") == memo:
             return
-        self._memo["colors"] = shown
+        self._memo["colors"] = memo
         single = len(shown) == 1
-        for (run, side, _kind), mark in self._marks.items():
-            color = (
-                partner_color(self._colors[run]) if (single and side == 1) else self._colors[run]
-            )
-            mark.colors, mark.line_style = (
-                [color],
-                ("dashed" if side == 1 and not single else "solid"),
-            )
         axis_colors = (
-            [self._colors[shown[0]], partner_color(self._colors[shown[0]])]
+            [self.colors[shown[0]], partner_color(self.colors[shown[0]])]
             if single
             else [None, None]
         )
-        for axis, color in zip(self._y_axes, axis_colors):
+        for axis, color in zip(self.y_axes, axis_colors):
             axis.color, axis.label_color = color, color
         self.axis_key.value = self._axis_key_html(axis_colors, single)
 
@@ -294,75 +341,37 @@ class MetricPanel:
             )
         return " &nbsp;&middot;&nbsp; ".join(parts)
 
-    def _set_y_domain(self, side: int, view: PanelView) -> None:
-        memo = (view.shown, view.method, view.weight, view.step_range, view.log, view.outliers)
-        if self._memo.get(f"y{side}") == memo:
-            return
-        self._memo[f"y{side}"] = memo
-        lo, hi = y_domain(self._visible_values(side, view), log=view.log, outliers=view.outliers)
-        scale = self._y[side][self._mode]
-        with scale.hold_sync():
-            scale.min, scale.max = lo, hi
-
-    def _visible_values(self, side: int, view: PanelView) -> np.ndarray:
-        parts = []
-        for run in view.shown:
-            for kind in KINDS:
-                steps, values = self._store.series(
-                    run, self.metrics[side], kind, view.method, view.weight
-                )
-                parts.append(values[window(steps, view.step_range)])
-        parts += band_values(self, side, view)
-        return np.concatenate(parts) if parts else np.empty(0)
-
     def _show_hover(self, view: PanelView) -> None:
         memo = (view.hover_step, view.shown, view.method, view.weight)
         if self._memo.get("hover") == memo:
             return
         self._memo["hover"] = memo
-        step = view.hover_step
-        if step is not None:
-            self.rule.x = np.array([step, step], dtype=np.float64)
-        self.readout.value = "" if step is None else self._readout_html(step, view)
+        if view.hover_step is not None:
+            self.rule.x = np.array([view.hover_step] * 2, dtype=np.float64)
+        if view.hover_step is None:
+            self.readout.value = ""
 
-    def _readout_html(self, step: float, view: PanelView) -> str:
-        parts = [
-            f"<b>{html.escape(self.x_axis.label or 'step')} {step:.6g}</b>"
-        ]  # the x axis may be time or tokens
-        for side, metric in enumerate(self.metrics):
-            if self.dual:
-                parts.append(f"<i>{SIDES[side]}: {html.escape(metric)}</i>")
-            for run in view.shown:
-                found = self._store.at_step(run, metric, step, view.method, view.weight)
-                if found is not None:
-                    at, raw, smoothed = found
-                    parts.append(
-                        f'<span style="color:{self._colors[run]}">\u25a0</span> {html.escape(run)} '
-                        f"@{at:.6g}: {raw:.4g} (smoothed {smoothed:.4g})"
-                    )
-        return " &nbsp; ".join(parts)
+    def show_readout(self, text: str) -> None:
+        """Show the hover readout (HTML; the caller escapes names)."""
+        self.readout.value = text
 
     # -- reading back --------------------------------------------------------------
     def drawn(self) -> pd.DataFrame:
-        """What the marks hold right now: long table ``run, metric, kind, step, value``."""
+        """What the line marks show right now: long table ``run, metric, kind, step, value``.
+
+        In data coordinates: the rows the view model published for the marks (the marks
+        hold the same points pre-scaled to the window, as float32).
+        """
         frames = []
-        for mark in self.figure.marks:
-            meta = self._meta.get(id(mark))
-            if meta is not None:
-                x = np.asarray(mark.x, dtype=np.float64)
-                step = np.rint(x).astype(np.int64) if np.array_equal(x, np.rint(x)) else x
-                run, metric, kind = meta
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "run": run,
-                            "metric": metric,
-                            "kind": kind,
-                            "step": step,
-                            "value": np.asarray(mark.y, dtype=np.float64),
-                        }
-                    )
-                )
+        frame = self.frame
+        if frame is not None and frame.view.shown:
+            for side, data in enumerate(frame.sides):
+                for kind in KINDS:
+                    if self.lines[(kind, side)] not in self.figure.marks:
+                        continue
+                    rows = data.raw if kind == RAW else data.smoothed
+                    for run, x, y in zip(rows.runs, rows.x, rows.y):
+                        frames.append(_points(run, data.metric, kind, x, y))
         if not frames:
             return pd.DataFrame(
                 {
@@ -372,60 +381,20 @@ class MetricPanel:
             )
         return pd.concat(frames, ignore_index=True)[DRAWN_COLUMNS]
 
-    def to_frame(self, view: PanelView) -> pd.DataFrame:
-        """Every point in `view`'s step range, full resolution: ``run, metric, step, raw, smoothed``."""
-        frames = []
-        for metric in self.metrics:
-            for run in view.shown:
-                steps, raw = self._store.raw(run, metric)
-                smoothed = self._store.smoothed(run, metric, view.method, view.weight)[1]
-                sel = window(steps, view.step_range)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "run": run,
-                            "metric": metric,
-                            "step": steps[sel].astype(np.int64),
-                            "raw": raw[sel],
-                            "smoothed": smoothed[sel],
-                        }
-                    )
-                )
-        columns = ["run", "metric", "step", "raw", "smoothed"]
-        return (
-            pd.concat(frames, ignore_index=True)[columns]
-            if frames
-            else pd.DataFrame(columns=columns)
-        )
-
     def close(self) -> None:
         """Close every widget of this panel."""
-        for mark in self._marks.values():
+        for mark in [*self.lines.values(), *self.bands.values()]:
             mark.close()
         self.widget.close()
         self.figure.close()
 
 
-def y_domain(values: np.ndarray, *, log: bool, outliers: bool) -> tuple[float | None, float | None]:
-    """The y range for `values`: min to max (or 5th to 95th percentile), padded by 5 %.
-
-    Returns ``(None, None)`` (let bqplot decide) when nothing can be shown. On a log
-    scale only positive values count and the padding is multiplicative.
-
-    Examples
-    --------
-    >>> y_domain(np.array([0.0, 10.0]), log=False, outliers=False)
-    (-0.5, 10.5)
-    """
-    values = values[np.isfinite(values)]
-    if log:
-        values = np.log10(values[values > 0])
-    if values.size == 0:
-        return (None, None)
-    lo, hi = np.percentile(values, [5, 95]) if outliers else (values.min(), values.max())
-    pad = (hi - lo) * 0.05 if hi > lo else max(abs(hi) * 0.05, 0.5 if not log else 0.1)
-    lo, hi = float(lo - pad), float(hi + pad)
-    return (10.0**lo, 10.0**hi) if log else (lo, hi)
+def _points(run: str, metric: str, kind: str, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    x = np.asarray(x, dtype=np.float64)
+    step = np.rint(x).astype(np.int64) if np.array_equal(x, np.rint(x)) else x
+    return pd.DataFrame(
+        {"run": run, "metric": metric, "kind": kind, "step": step, "value": np.asarray(y)}
+    )
 
 
 def nice_ticks(lo: float, hi: float, count: int) -> np.ndarray:

@@ -78,12 +78,15 @@ def panels_drawn(page) -> bool:
 
 
 def line_counts(page) -> list[int]:
-    """How many drawn ``path.line`` each panel holds, in panel order (hidden runs draw none)."""
+    """How many drawn ``path.line`` each panel holds, in panel order (hidden runs draw none:
+    a line mark may keep a hidden run's row, at opacity 0).
+    """
     return page.evaluate(
         """() => [...document.querySelectorAll('.rlx-panel')]
               .sort((a, b) => _idx(a) - _idx(b))
               .map(p => [...p.querySelectorAll('path.line')].filter(l => (l.getAttribute('d') || '').length > 2
-                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden').length);
+                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden'
+                    && getComputedStyle(l).opacity !== '0').length);
            function _idx(el) { const m = [...el.classList].map(c => /^rlx-panel-(\\d+)$/.exec(c)).find(Boolean);
                                return m ? +m[1] : 0; }"""
     )
@@ -124,11 +127,13 @@ def x_tick_labels(page, panel: int, label: str = "step") -> list[float]:
 def drawn_lines(page, panel: int) -> list[tuple[str, str, str]]:
     """``(stroke colour as #rrggbb, "raw" | "smoothed", path d)`` of every line drawn in panel `panel`.
 
-    The explorer draws the raw line faint (opacity below 1) under the smoothed one.
+    The explorer draws the raw line faint (opacity below 1) under the smoothed one; a hidden
+    run's row may stay in its mark at opacity 0, and is not listed.
     """
     styles = page.eval_on_selector_all(
         f".rlx-panel-{panel} path.line",
-        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none')
+        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none'
+                          && getComputedStyle(l).opacity !== '0')
                  .map(l => { const s = getComputedStyle(l); return [s.stroke, s.opacity, l.getAttribute('d')]; })""",
     )
     return [

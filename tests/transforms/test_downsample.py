@@ -16,9 +16,13 @@ from rlexplore.transforms.downsample import (
 )
 
 
-@pytest.fixture(params=["rust", "numpy"])
+@pytest.fixture(params=["c", "rust", "numpy"])
 def backend(request, monkeypatch):
-    """Run a test with tsdownsample's kernel and with the numpy fallback."""
+    """Run a test with the package's C kernel, tsdownsample's and the numpy fallback."""
+    if request.param == "c" and ds_mod.compiled_m4 is None:
+        pytest.skip("the C extension is not built")
+    if request.param != "c":
+        monkeypatch.setattr(ds_mod, "compiled_m4", None)
     if request.param == "numpy":
         monkeypatch.setattr(ds_mod, "M4Downsampler", None)
     return request.param
@@ -63,13 +67,14 @@ def test_every_column_keeps_the_extremes(seed, n, width, window):
     x, y = random_series(seed, n)
     span = x[-1] - x[0]
     lo, hi = sorted(x[0] + span * np.array(window))
-    for fallback in (False, True):
-        saved = ds_mod.M4Downsampler
-        ds_mod.M4Downsampler = None if fallback else saved
+    for kernel in ("c", "rust", "numpy"):
+        saved = ds_mod.compiled_m4, ds_mod.M4Downsampler
+        ds_mod.compiled_m4 = saved[0] if kernel == "c" else None
+        ds_mod.M4Downsampler = None if kernel == "numpy" else saved[1]
         try:
             idx = arg_downsample(x, y, width, x_range=(lo, hi), neighbours=False)
         finally:
-            ds_mod.M4Downsampler = saved
+            ds_mod.compiled_m4, ds_mod.M4Downsampler = saved
         assert_column_extremes(x, y, idx, width, (lo, hi))
         assert idx.size <= 4 * width or idx.size == np.isfinite(y[(x >= lo) & (x <= hi)]).sum()
 
@@ -185,3 +190,26 @@ def test_minmaxlttb_is_bounded_and_keeps_the_ends():
     x, y = random_series(10, 100_000, nan_share=0.0)
     idx = arg_downsample(x, y, 100, method="minmaxlttb", neighbours=False)
     assert idx.size <= 400 and idx[0] == 0 and idx[-1] == x.size - 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4000), width=st.integers(1, 200))
+def test_the_c_kernel_picks_exactly_what_the_numpy_one_does(seed, n, width):
+    if ds_mod.compiled_m4 is None:
+        pytest.skip("the C extension is not built")
+    x, y = random_series(seed, n)
+    lo, hi = float(x[0]), float(x[-1])
+    for method in ("m4", "minmax"):
+        c = arg_downsample(x, y, width, x_range=(lo, hi), method=method, neighbours=False)
+        saved = ds_mod.compiled_m4, ds_mod.M4Downsampler
+        ds_mod.compiled_m4 = ds_mod.M4Downsampler = None
+        try:
+            reference = arg_downsample(
+                x, y, width, x_range=(lo, hi), method=method, neighbours=False
+            )
+        finally:
+            ds_mod.compiled_m4, ds_mod.M4Downsampler = saved
+        np.testing.assert_array_equal(c, reference)
+        if method == "minmax":
+            assert_column_extremes(x, y, c, width, (lo, hi))
+            assert c.size <= 2 * width or c.size == np.isfinite(y).sum()

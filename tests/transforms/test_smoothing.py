@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from rlexplore.transforms import ema, gaussian, running_mean, smooth, window_for_weight
+from rlexplore.transforms import smoothing as smoothing_mod
+from rlexplore.transforms.smoothing import smooth_many
 
 
 def tensorboard_ema(xs, w):
@@ -82,6 +84,44 @@ def test_ema_matches_tensorboard_loop(xs, w):
     expected = tensorboard_ema(xs.tolist(), w)
     scale = max(1.0, np.nanmax(np.abs(np.where(np.isfinite(xs), xs, 0))))
     np.testing.assert_allclose(ema(xs, w), expected, rtol=1e-9, atol=1e-9 * scale)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.integers(1, 300),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.just(np.inf)),
+    ),
+    st.floats(0.0, 0.999),
+)
+def test_compiled_ema_is_tensorboards_loop_bit_for_bit(xs, w):
+    if smoothing_mod.compiled_ema is None:
+        pytest.skip("the C extension is not built")
+    np.testing.assert_array_equal(ema(xs, w), np.array(tensorboard_ema(xs.tolist(), w)))
+
+
+def test_compiled_and_numpy_ema_agree_on_a_long_series(monkeypatch):
+    rng = np.random.default_rng(3)
+    xs = rng.normal(size=200_000).cumsum()
+    xs[rng.integers(0, xs.size, 5000)] = np.nan
+    compiled = ema(xs, 0.999)
+    monkeypatch.setattr(smoothing_mod, "compiled_ema", None)
+    np.testing.assert_allclose(compiled, ema(xs, 0.999), rtol=1e-9)
+
+
+def test_smooth_many_smooths_each_series_as_smooth_does():
+    rng = np.random.default_rng(4)
+    rows = [rng.normal(size=n).cumsum() for n in (1, 50, 300_000, 120_000)]
+    for method in ("ema", "gaussian", "running_mean"):
+        buffers = [np.empty_like(r) for r in rows]
+        out = smooth_many(rows, method, weight=0.97, out=buffers)
+        for row, buffer, (got, extremes) in zip(rows, buffers, out):
+            expected = smooth(row, method, weight=0.97)
+            np.testing.assert_array_equal(got, expected)
+            assert got is buffer and extremes == (expected.min(), expected.max())
+    with pytest.raises(ValueError, match="method"):
+        smooth_many(rows, "lowess")
 
 
 def test_ema_long_series_crosses_blocks():

@@ -61,5 +61,5 @@ def test_css_classes_from_names_hold_only_safe_characters():
 
 def test_the_summary_and_status_escape_names():
     ex = hostile_explorer()
-    assert "&lt;img" in ex._summary.value and "<img" not in ex._summary.value
-    assert "<img" not in ex._status.value and "&lt;img" in ex._status.value
+    assert "&lt;img" in ex.summary_widget.value and "<img" not in ex.summary_widget.value
+    assert "<img" not in ex.status_widget.value and "&lt;img" in ex.status_widget.value

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from explorer_actions import array_state, click, drag, press
+from traitlets import All
 
 import rlexplore as rlx
 from rlexplore.views import Explorer
@@ -42,9 +43,10 @@ def test_every_panel_draws_a_raw_and_a_smoothed_line_per_run(methods, methods_ds
         )
         lines = p.drawn().groupby(["run", "kind"]).step
         assert set(lines.groups) == {(r, k) for r in RUNS for k in ("raw", "smoothed")}
-        width = p.plot_width(methods._panel_view(p).width_px)
-        assert (lines.size() <= 4 * width).all()  # pixel-bounded: at most 4 points per pixel column
-        assert (lines.min() == 1).all() and (lines.max() == 4000).all()
+        width = p.plot_width(methods.panel_view(p.key).width_px)
+        assert (lines.size() <= 2 * width + 1).all()  # pixel-bounded: raw min and max a column
+        column = 3999 / width  # every line reaches into the first and the last pixel column
+        assert (lines.min() <= 1 + column).all() and (lines.max() >= 4000 - column).all()
 
 
 def test_a_narrow_step_range_draws_every_point(methods):
@@ -53,17 +55,39 @@ def test_a_narrow_step_range_draws_every_point(methods):
         assert (p.drawn().groupby(["run", "kind"]).size() == 101).all()
 
 
-def test_all_panels_share_one_x_scale(methods):
+def test_all_panels_share_one_x_scale_and_lines_sit_on_fixed_unit_scales(methods):
+    units = set()
     for p in methods.panels:
-        assert p.x_axis.scale is methods.x_scale
-        assert all(m.scales["x"] is methods.x_scale for m in p.figure.marks)
-    assert len({id(p._y[0]["linear"]) for p in methods.panels}) == len(methods.panels)
+        assert p.x_axis.scale is methods.x_scale and p.cursor.scale is methods.x_scale
+        assert p.rule.scales["x"] is methods.x_scale
+        for mark in p.lines.values():
+            units.update((id(mark.scales["x"]), id(mark.scales["y"])))
+            assert (mark.scales["x"].min, mark.scales["x"].max) == (0.0, 1.0)
+    methods.state.step_range = (1000, 2000)  # a zoom moves the axes' scales, never the marks'
+    assert all(
+        (m.scales["x"].min, m.scales["x"].max) == (0.0, 1.0)
+        for p in methods.panels
+        for m in p.lines.values()
+    )
+    assert len({id(p.y_scales[0]["linear"]) for p in methods.panels}) == len(methods.panels)
 
 
-def test_steps_are_sent_as_float64(methods):
-    mark = methods.panels[0].figure.marks[0]
-    assert mark.x.dtype == np.float64
-    assert mark.get_state("x")["x"]["dtype"] == "float64"
+def test_lines_are_sent_pre_scaled_as_float32_and_decode_to_what_is_drawn(methods):
+    methods.state.step_range = (1000, 2000)
+    p = methods.panels[0]
+    mark = p.lines[("raw", 0)]
+    assert mark.x.dtype == np.float32 and mark.get_state("x")["x"]["dtype"] == "float32"
+    assert mark.x.shape[0] == 3  # one row per shown run
+    drawn = p.drawn().query("kind == 'raw'")
+    lo, hi = methods.x_scale.min, methods.x_scale.max
+    ylo, yhi = p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max
+    for row, run in enumerate(RUNS):
+        rows = drawn[drawn.run == run]
+        n = len(rows)
+        np.testing.assert_allclose(mark.x[row, :n] * (hi - lo) + lo, rows.step, atol=1e-3)
+        np.testing.assert_allclose(
+            mark.y[row, :n] * (yhi - ylo) + ylo, rows.value, atol=1e-6 * (yhi - ylo)
+        )
 
 
 def test_constructor_errors_name_what_is_valid(methods_ds):
@@ -124,30 +148,33 @@ def test_slider_and_trait_follow_each_other(methods):
 
 
 def test_a_smoothing_change_resends_only_smoothed_lines(methods):
-    changed, kinds = (
-        [],
-        {
-            id(m): kind
-            for p in methods.panels
-            for m, (_, _, kind) in ((m, p._meta[id(m)]) for m in p.figure.marks)
-        },
-    )
+    changed = []
     for p in methods.panels:
-        for mark in p.figure.marks:
-            mark.observe(
-                lambda ch: changed.append((kinds[id(ch["owner"])], ch["name"])), ["x", "y"]
-            )
+        for (kind, _side), mark in p.lines.items():
+            mark.observe(lambda ch, k=kind: changed.append((k, ch["name"])), ["x", "y"])
     methods.state.smoothing = 0.9
     assert changed and {kind for kind, _ in changed} == {"smoothed"}
+    assert len(changed) <= 2 * len(methods.panels)  # at most x and y of one mark per panel
+
+
+def test_a_zoom_sends_each_line_mark_once_and_moves_no_scale_of_theirs(methods):
+    changed = []
+    for p in methods.panels:
+        for mark in p.lines.values():
+            mark.observe(lambda ch: changed.append((id(ch["owner"]), ch["name"])), names=All)
+    methods.state.step_range = (1000, 2000)
+    names = {name for _, name in changed}
+    assert names <= {"x", "y"}  # no scales, colours or labels
+    assert len(changed) == 2 * 2 * len(methods.panels)  # x and y of 2 marks per panel
 
 
 def test_smoothing_is_cached_per_weight(methods):
     methods.state.smoothing = 0.9
-    store = methods._store
-    cached = store._smooth_all("ema", 0.9)
+    store = methods.model.source
+    cached = store.smoothed("GRPO", "actor/entropy", "ema", 0.9)[1]
     methods.state.smoothing = 0.5
     methods.state.smoothing = 0.9
-    assert store._smooth_all("ema", 0.9) is cached
+    assert store.smoothed("GRPO", "actor/entropy", "ema", 0.9)[1] is cached
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -158,7 +185,13 @@ def shown(ex):
 def test_hiding_a_run_removes_it_from_every_panel(methods):
     methods.state.visible_runs = ["GRPO", "RED-Weight"]
     assert shown(methods) == [{"GRPO", "RED-Weight"}] * 4
-    assert all(len(p.figure.marks) == 4 for p in methods.panels)
+    assert all(len(p.figure.marks) == 2 for p in methods.panels)  # raw and smoothed: runs are rows
+    for p in methods.panels:
+        for m in p.lines.values():  # a row the mark still holds is hidden, or it is gone
+            visible = [run for run, o in zip(m.labels, m.opacities) if o > 0]
+            assert visible == ["GRPO", "RED-Weight"] and m.x.shape[0] == len(m.labels)
+    methods.state.visible_runs = []
+    assert all(p.figure.marks == [] for p in methods.panels)
 
 
 def test_a_legend_click_toggles_the_run_everywhere(methods):
@@ -196,14 +229,12 @@ def test_the_run_filter_hides_runs_and_their_controls(methods):
     assert shown(methods) == [set(RUNS)] * 4 and methods.controls.run_filter.value == ""
 
 
-def test_showing_a_hidden_run_again_sends_no_data_when_nothing_changed(methods):
+def test_showing_a_hidden_run_again_recomputes_nothing(methods):
+    before = [p.frame.sides[0] for p in methods.panels]
     methods.state.toggle_run("GRPO")
-    changed = []
-    for p in methods.panels:
-        for mark in p._marks.values():
-            mark.observe(changed.append, ["x", "y"])
     methods.state.toggle_run("GRPO")
-    assert changed == []
+    for side, p in zip(before, methods.panels):
+        assert p.frame.sides[0].raw is side.raw and p.frame.sides[0].smoothed is side.smoothed
 
 
 def test_a_run_shown_again_gets_the_smoothing_set_while_it_was_hidden(methods, methods_ds):
@@ -218,20 +249,43 @@ def test_a_run_shown_again_gets_the_smoothing_set_while_it_was_hidden(methods, m
 
 
 def test_each_run_keeps_its_colour_when_others_are_hidden(methods):
-    before = {p._meta[id(m)][0]: m.colors for p in methods.panels for m in p.figure.marks}
+    mark = methods.panels[0].lines[("smoothed", 0)]
+    before = dict(zip(mark.labels, mark.colors))
+    assert len(set(before.values())) == 3
     methods.state.visible_runs = ["RED-Weight"]
-    after = {p._meta[id(m)][0]: m.colors for p in methods.panels for m in p.figure.marks}
-    assert after["RED-Weight"] == before["RED-Weight"]
-    assert len({tuple(c) for c in before.values()}) == 3
+    for p in methods.panels:
+        for m in p.lines.values():
+            colors = {r: c for r, c, o in zip(m.labels, m.colors, m.opacities) if o > 0}
+            assert colors == {"RED-Weight": before["RED-Weight"]}
+
+
+def test_a_run_toggle_that_keeps_the_y_range_sends_only_opacities(methods):
+    p = methods.panel("actor/entropy")
+    y = p.y_scales[0]["linear"]
+    before = (y.min, y.max)
+    changed = []
+    for mark in p.lines.values():
+        mark.observe(lambda ch: changed.append(ch["name"]), names=All)
+    methods.state.toggle_run("RED-Weight")  # its lines lie inside the others' range here
+    assert (y.min, y.max) == before and set(changed) == {"opacities"}
+    assert list(p.lines[("smoothed", 0)].opacities) == [1.0, 1.0, 0.0]
+    assert set(p.drawn().run) == {"GRPO", "REC-OneSide-NoIS (0.2)"}
+    changed.clear()
+    methods.state.toggle_run("RED-Weight")
+    assert set(changed) == {"opacities"} and set(p.drawn().run) == set(RUNS)
+    methods.state.toggle_run("REC-OneSide-NoIS (0.2)")  # it holds the range: lines are re-sent
+    assert (y.min, y.max) != before and {"x", "y"} <= set(changed)
 
 
 def test_raw_lines_are_faint_under_the_smoothed_ones(methods):
-    marks = methods.panels[0].figure.marks
-    kinds = [methods.panels[0]._meta[id(m)][2] for m in marks]
-    assert kinds == ["raw"] * 3 + ["smoothed"] * 3  # smoothed drawn last, on top
-    assert all(m.opacities == [0.25] for m in marks[:3]) and all(
-        m.stroke_width == 2.0 for m in marks[3:]
-    )
+    p = methods.panels[0]
+    raw, smoothed = p.lines[("raw", 0)], p.lines[("smoothed", 0)]
+    assert p.figure.marks == [raw, smoothed]  # smoothed drawn last, on top
+    assert [p.kind_of(m) for m in p.figure.marks] == [
+        ("critic/score/mean", "raw"),
+        ("critic/score/mean", "smoothed"),
+    ]
+    assert list(raw.opacities) == [0.25] * 3 and smoothed.stroke_width == 2.0
 
 
 # -- step range and brushing ---------------------------------------------------------------
@@ -241,7 +295,7 @@ def test_setting_step_range_zooms_every_panel_and_the_summary(methods):
     for p in methods.panels:
         steps = p.drawn().step
         assert steps.min() == 1000 and steps.max() == 2000
-    assert "steps 1000 to 2000" in methods._summary.value
+    assert "steps 1000 to 2000" in methods.summary_widget.value
     methods.state.step_range = None
     assert (methods.x_scale.min, methods.x_scale.max) == (1.0, 4000.0)
 
@@ -262,7 +316,7 @@ def test_a_brush_on_any_panel_sets_the_range_on_release(methods, browser):
         "max",
         "mean",
     ]
-    window = methods._store.raw("GRPO", "actor/entropy")
+    window = methods.model.source.raw("GRPO", "actor/entropy")
     sel = (window[0] >= 1500) & (window[0] <= 2500)
     np.testing.assert_allclose(
         summary.loc[("GRPO", "actor/entropy")].values,
@@ -314,9 +368,18 @@ def test_the_overview_shows_the_range_and_brushing_it_sets_the_range(methods):
 
 
 def test_the_overview_draws_the_first_metric_for_shown_runs(methods):
-    assert len(methods.overview.figure.marks) == 3
+    lines = methods.overview.lines
+    assert methods.overview.figure.marks == [lines] and lines.x.shape[0] == 3
     methods.state.toggle_run("GRPO")
-    assert len(methods.overview.figure.marks) == 2
+    assert methods.overview.rows.runs == RUNS[1:] and lines.x.shape[0] == 2
+
+
+def test_the_overview_is_not_resent_when_only_the_smoothing_changes(methods):
+    changed = []
+    methods.overview.lines.observe(changed.append, names=All)
+    methods.state.smoothing = 0.95
+    methods.state.smoothing_method = "gaussian"
+    assert changed == []
 
 
 # -- per-panel options and toolbar -------------------------------------------------------------
@@ -324,13 +387,16 @@ def test_log_scale_is_per_panel_and_follows_the_menu(methods):
     p = methods.panel("actor/kl_loss")
     p.toolbar.log_scale.set_state({"value": True})
     assert methods.state.log_scale == ("actor/kl_loss",)
-    assert isinstance(p._y_axes[0].scale, bq.LogScale)
-    assert all(isinstance(m.scales["y"], bq.LogScale) for m in p.figure.marks)
+    assert isinstance(p.y_axes[0].scale, bq.LogScale)
     assert (p.drawn().value > 0).all()
+    lo, hi = p.y_axes[0].scale.min, p.y_axes[0].scale.max
+    top = p.drawn().query("kind == 'raw'").value.max()
+    row = p.lines[("raw", 0)].y  # pre-scaled by log10
+    assert np.nanmax(row) == pytest.approx(np.log10(top / lo) / np.log10(hi / lo), abs=1e-5)
     other = methods.panel("actor/entropy")
-    assert isinstance(other._y_axes[0].scale, bq.LinearScale)
+    assert isinstance(other.y_axes[0].scale, bq.LinearScale)
     methods.state.set_panel_option("log_scale", "actor/kl_loss", False)
-    assert isinstance(p._y_axes[0].scale, bq.LinearScale) and p.toolbar.log_scale.value is False
+    assert isinstance(p.y_axes[0].scale, bq.LinearScale) and p.toolbar.log_scale.value is False
 
 
 def test_ignore_outliers_sets_the_y_range_to_percentiles_and_keeps_the_points(methods, methods_ds):
@@ -338,14 +404,16 @@ def test_ignore_outliers_sets_the_y_range_to_percentiles_and_keeps_the_points(me
     methods.state.smoothing = 0.0
     methods.state.step_range = (500, 3000)
     drawn = p.drawn()
-    full = (p._y[0]["linear"].min, p._y[0]["linear"].max)
+    full = (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max)
     methods.state.set_panel_option("ignore_outliers", "actor/kl_loss")
     assert p.toolbar.ignore_outliers.value is True
     shown = methods_ds.value.sel(metric="actor/kl_loss", step=slice(500, 3000)).values.ravel()
-    lo, hi = np.percentile(np.concatenate([shown, shown]), [5, 95])  # raw and (unsmoothed) smoothed
+    lo, hi = np.percentile(shown, [5, 95])  # of the raw points
     pad = (hi - lo) * 0.05
-    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx((lo - pad, hi + pad))
-    assert full[0] < p._y[0]["linear"].min and p._y[0]["linear"].max < full[1]
+    assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
+        (lo - pad, hi + pad)
+    )
+    assert full[0] < p.y_scales[0]["linear"].min and p.y_scales[0]["linear"].max < full[1]
     pd.testing.assert_frame_equal(p.drawn(), drawn)  # the outliers are still drawn
 
 
@@ -362,7 +430,7 @@ def test_the_y_range_follows_the_shown_runs_and_steps(methods, methods_ds):
         ]
     )
     pad = (values.max() - values.min()) * 0.05
-    assert (p._y[0]["linear"].min, p._y[0]["linear"].max) == pytest.approx(
+    assert (p.y_scales[0]["linear"].min, p.y_scales[0]["linear"].max) == pytest.approx(
         (values.min() - pad, values.max() + pad)
     )
 
@@ -371,7 +439,7 @@ def test_pin_and_expand_from_the_toolbar(methods):
     p = methods.panel("response_length/mean")
     p.toolbar.pin.set_state({"value": True})
     assert methods.state.pinned == ("response_length/mean",)
-    assert methods._grid.widget.children[0].children[0] is p.widget  # first
+    assert methods.grid.widget.children[0].children[0] is p.widget  # first
     p.toolbar.expand.set_state({"value": True})
     assert (
         methods.state.expanded == ("response_length/mean",)
@@ -381,11 +449,25 @@ def test_pin_and_expand_from_the_toolbar(methods):
     assert p.widget.layout.grid_column is None and p.toolbar.expand.value is False
 
 
-def test_an_expanded_panel_is_drawn_for_a_wider_line(methods):
+def test_panels_are_drawn_for_the_width_the_page_measures(methods):
     p = methods.panel("actor/entropy")
-    assert methods._panel_view(p).width_px == 300
+    assert methods.panel_view(p.key).width_px == (1200 - 3 * 6) // 4  # assumed until measured
     methods.state.set_panel_option("expanded", "actor/entropy")
-    assert methods._panel_view(p).width_px == 1200
+    assert methods.panel_view(p.key).width_px == 1200
+    q = methods.panel("actor/kl_loss")
+    narrow = q.drawn().groupby(["run", "kind"]).size()
+    methods.meter.set_state({"width": 2400})  # as the page reports it
+    assert methods.panel_view(p.key).width_px == 2400
+    assert methods.panel_view(q.key).width_px == (2400 - 3 * 6) // 4
+    wide = q.drawn().groupby(["run", "kind"]).size()
+    assert (wide > narrow).all() and (wide <= 4 * q.plot_width((2400 - 18) // 4)).all()
+
+
+def test_smoothed_lines_have_about_one_point_per_pixel_column(methods):
+    for p in methods.panels:
+        width = p.plot_width(methods.panel_view(p.key).width_px)
+        sizes = p.drawn().query("kind == 'smoothed'").groupby("run").size()
+        assert (sizes <= width + 1).all()
 
 
 def test_the_menu_opens_and_offers_a_csv_of_the_panel(methods):
@@ -419,8 +501,7 @@ def test_sparse_metrics_are_connected_lines_with_markers(dashboard):
     p = dashboard.panel("eval/math-eval/accuracy/mean")
     drawn = p.drawn()
     assert drawn.value.notna().all() and (drawn.groupby(["run", "kind"]).size() == 16).all()
-    smoothed = [m for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"]
-    assert {m.marker for m in smoothed} == {"circle"}
+    assert p.lines[("smoothed", 0)].marker == "circle" and p.lines[("raw", 0)].marker is None
 
 
 def test_dense_metrics_have_no_markers_unless_asked(methods_ds, methods):
@@ -433,19 +514,17 @@ def test_dense_metrics_have_no_markers_unless_asked(methods_ds, methods):
 def test_a_dual_axis_panel_has_two_coloured_axes_and_says_which_line_is_which(length):
     p = length.panels[0]
     assert p.metrics == ("response_length/mean", "eval/reproduced_rate") and p.dual
-    left, right = p._y_axes
+    left, right = p.y_axes
     assert (left.side, right.side) == ("left", "right")
     assert (left.label, right.label) == ("response_length/mean", "eval/reproduced_rate")
     assert left.scale is not right.scale
-    colors = {p._meta[id(m)][1]: m.colors[0] for m in p.figure.marks}
+    colors = {p.kind_of(m)[0]: m.colors[0] for m in p.figure.marks}
     assert (
         left.color == colors["response_length/mean"]
         and right.color == colors["eval/reproduced_rate"]
     )
     assert left.color != right.color
-    markers = {
-        p._meta[id(m)][1]: m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"
-    }
+    markers = {p.kind_of(m)[0]: m.marker for m in p.figure.marks if p.kind_of(m)[1] == "smoothed"}
     assert markers == {"response_length/mean": "square", "eval/reproduced_rate": "circle"}
     assert "left axis" in p.axis_key.value and "right axis" in p.axis_key.value
     drawn = p.drawn().groupby(["metric", "kind"]).size().to_dict()
@@ -462,12 +541,12 @@ def test_a_dual_axis_panel_with_several_runs_keeps_run_colours(methods_ds):
     p = ex.panels[0]
     by_run = {}
     for m in p.figure.marks:
-        by_run.setdefault(p._meta[id(m)][0], set()).add(m.colors[0])
+        for run, color in zip(m.labels, m.colors):
+            by_run.setdefault(run, set()).add(color)
     assert all(len(c) == 1 for c in by_run.values()) and len(by_run) == 3
-    assert p._y_axes[0].color is None
-    assert {
-        m.line_style for m in p.figure.marks if p._meta[id(m)][1] == "response_length/mean"
-    } == {"dashed"}
+    assert p.y_axes[0].color is None
+    styles = {p.kind_of(m)[0]: m.line_style for m in p.figure.marks}
+    assert styles == {"actor/entropy": "solid", "response_length/mean": "dashed"}
 
 
 # -- hover --------------------------------------------------------------------------------------
@@ -508,7 +587,7 @@ def test_hover_readout_uses_the_nearest_logged_point_of_sparse_metrics(dashboard
 
 # -- layout --------------------------------------------------------------------------------
 def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
-    grid = methods._grid.widget.children[0]
+    grid = methods.grid.widget.children[0]
     assert grid.layout.grid_template_columns == "repeat(4, minmax(0, 1fr))"
     assert [f"rlx-panel-{i}" in p.widget._dom_classes for i, p in enumerate(methods.panels)] == [
         True
@@ -517,9 +596,9 @@ def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
 
 def test_sections_group_panels_by_prefix_and_fold(dashboard):
     ex = Explorer(rlx.demo("dashboard"), sections=True)
-    names = [s.children[0].description for s in ex._grid.widget.children]
+    names = [s.children[0].description for s in ex.grid.widget.children]
     assert names == ["\u25be eval", "\u25be actor"]
-    actor = ex._grid.section("actor")
+    actor = ex.grid.section("actor")
     assert [w for w in actor.grid.children] == [
         ex.panel("actor/entropy_loss").widget,
         ex.panel("actor/kl_loss").widget,
@@ -527,14 +606,14 @@ def test_sections_group_panels_by_prefix_and_fold(dashboard):
     press(actor.header)
     assert actor.grid.layout.display == "none" and actor.header.description.startswith("\u25b8")
     ex.state.pinned = ["actor/kl_loss"]
-    assert ex._grid.widget.children[0] is ex._grid.section("", pinned=True).widget
-    assert ex._grid.section("", pinned=True).grid.children == (ex.panel("actor/kl_loss").widget,)
+    assert ex.grid.widget.children[0] is ex.grid.section("", pinned=True).widget
+    assert ex.grid.section("", pinned=True).grid.children == (ex.panel("actor/kl_loss").widget,)
 
 
 def test_sections_by_default_only_when_the_panels_fill_more_than_a_row(methods_ds):
-    assert Explorer(methods_ds, columns=4)._grid.widget.children[0].__class__.__name__ == "GridBox"
+    assert Explorer(methods_ds, columns=4).grid.widget.children[0].__class__.__name__ == "GridBox"
     ex = Explorer(methods_ds, columns=2)
-    assert "rlx-section" in ex._grid.widget.children[0]._dom_classes
+    assert "rlx-section" in ex.grid.widget.children[0]._dom_classes
 
 
 def test_changing_metrics_rebuilds_only_the_panels_that_changed(methods):
@@ -584,9 +663,12 @@ def test_the_status_widget_and_state_file_follow_every_change(methods_ds, tmp_pa
     assert not list(tmp_path.glob(".rlx-state-*"))  # the temporary file was renamed
 
 
-def test_callback_errors_go_through_the_errors_output(methods, monkeypatch):
-    """In a kernel the Output shows the traceback; outside one it lets the error through."""
+def test_callback_errors_go_to_the_errors_output_only_when_they_happen(methods, monkeypatch):
+    sent = []
+    methods.errors.observe(sent.append, names=All)
+    methods.controls.checkboxes["GRPO"].set_state({"value": False})  # no message when all is well
+    assert sent == [] and methods.state.visible_runs == RUNS[1:]
     monkeypatch.setattr(methods.state, "toggle_run", lambda run: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        methods.controls.checkboxes["GRPO"].set_state({"value": False})
-    assert "rlx-errors" in methods._errors._dom_classes
+    methods.controls.checkboxes["GRPO"].set_state({"value": True})
+    assert "rlx-errors" in methods.errors._dom_classes
+    assert "ZeroDivisionError" in methods.errors.outputs[-1]["text"]

@@ -30,10 +30,10 @@ def brush(ex, lo, hi):
 
 def test_x_axis_switch_moves_lines_brush_and_summary(methods):
     methods.state.step_range = (100, 200)
-    methods._extras.x_axis.set_state({"index": 2})  # the dropdown, as the browser sets it
+    methods.extras.x_axis.set_state({"index": 2})  # the dropdown, as the browser sets it
     assert methods.state.x_axis == "relative_time" and methods.state.step_range is None
     assert methods.overview.scale.min == 0.0 and methods.overview.scale.max > 100_000
-    assert max(methods.overview.figure.marks[0].x) > 100_000
+    assert max(x.max() for x in methods.overview.rows.x) > 100_000
     panel = methods.panel("actor/kl_loss")
     assert panel.x_axis.label == "time since start (s)"
     drawn = panel.drawn()
@@ -42,9 +42,9 @@ def test_x_axis_switch_moves_lines_brush_and_summary(methods):
     assert methods.state.step_range == (0.0, 3600.0)
     assert (methods.panel("actor/kl_loss").drawn()["step"] <= 3600.0).all()
     summary = methods.summary()
-    wall = methods._ds.wall_time.sel(run="GRPO")
+    wall = methods.data.wall_time.sel(run="GRPO")
     in_hour = (wall - wall.min()) <= 3600.0
-    expect = methods._ds.value.sel(run="GRPO", metric="actor/kl_loss").where(in_hour).max()
+    expect = methods.data.value.sel(run="GRPO", metric="actor/kl_loss").where(in_hour).max()
     assert summary.loc[("GRPO", "actor/kl_loss"), "max"] == float(expect)
 
 
@@ -60,10 +60,9 @@ def test_groups_as_bands_with_a_legend_and_summary_per_group():
     assert [e.description for e in ex.controls.legend_entries.values()][0].endswith("GRPO")
     panel = ex.panel("actor/entropy")
     bands = [m for m in panel.figure.marks if m.fill == "between"]
-    assert len(bands) == 3
-    np.testing.assert_allclose(
-        bands[0].y[1] - bands[0].y[0], 0.02, atol=1e-9
-    )  # seed offsets 0..0.02
+    assert len(bands) == 3 and [panel.kind_of(b) for b in bands] == [("actor/entropy", "band")] * 3
+    first = panel.frame.sides[0].bands[0]
+    np.testing.assert_allclose(first.upper - first.lower, 0.02, atol=1e-9)  # seed offsets 0..0.02
     summary = ex.summary()
     assert summary.index.get_level_values("run").unique().tolist() == list(ex.state.runs)
     ex.state.toggle_run("GRPO")
@@ -99,7 +98,7 @@ def test_follow_a_log_directory(tmp_path):
     path = tmp_path / "run.jsonl"
     path.write_text("".join(json.dumps({"step": s, "loss": 1 / (s + 1)}) + "\n" for s in range(5)))
     ex = rlx.Explorer.follow(tmp_path, interval=3600)
-    assert ex.state.following and ex._extras.watch.running
+    assert ex.state.following and ex.watch.running
     with open(path, "a") as out:
         out.write(
             "".join(
@@ -107,13 +106,13 @@ def test_follow_a_log_directory(tmp_path):
                 for s in range(5, 9)
             )
         )
-    assert ex._extras.watch.step()  # one poll, as the timer would do it
+    assert ex.watch.step()  # one poll, as the timer would do it
     assert ex.state.available_metrics == ("loss", "acc") and ex.panels[-1].metrics == ("acc",)
-    xr.testing.assert_identical(ex._ds, load(tmp_path))
+    xr.testing.assert_identical(ex.data, load(tmp_path))
     ex.state.following = True
-    assert ex._extras.watch.running
+    assert ex.watch.running
     ex.close()  # closing stops following
-    assert not ex._extras.watch.running and not ex.state.following
+    assert not ex.watch.running and not ex.state.following
     with pytest.raises(rlx.RLExploreError, match="no such file"):
         rlx.Explorer.follow(tmp_path / "nope")
 
@@ -130,8 +129,8 @@ def test_export_of_the_view(methods):
     pytest.importorskip("h5netcdf")
     back = xr.open_dataset(io.BytesIO(methods.export("netCDF")), engine="h5netcdf")
     assert back.sizes["step"] == 10
-    methods._extras.buttons["SVG"].click()
-    assert 'download="rlexplore-view.svg"' in methods._extras.link.value
+    methods.extras.buttons["SVG"].click()
+    assert 'download="rlexplore-view.svg"' in methods.extras.link.value
 
 
 def test_to_matplotlib_of_grouped_view_on_time():
@@ -155,7 +154,7 @@ def test_app_follows_when_the_command_says_so(tmp_path, capsys):
     path.write_text("".join(json.dumps({"step": s, "loss": 1 / (s + 1)}) + "\n" for s in range(5)))
     source = json.loads(source_env(paths=[str(tmp_path)], follow=0.5)["RLX_APP_SOURCE"])
     ex = app_explorer(source)
-    assert ex.state.following and ex._extras.watch.interval == 0.5
+    assert ex.state.following and ex.watch.interval == 0.5
     ex.state.following = False
     ex.close()
     assert main(["view", str(tmp_path), str(path), "--follow"]) == 2
@@ -172,7 +171,8 @@ def test_run_table_drives_the_explorer():
     ex.state.toggle_run("GRPO-seed1")
     assert table.visible_runs == ("GRPO-seed0", "GRPO-seed2")
     table.color_by = "hp.algorithm"  # every seed of a method in one colour
-    marks = {m.labels[0]: m.colors[0] for m in ex.panel("actor/entropy").figure.marks}
+    mark = ex.panel("actor/entropy").lines[("smoothed", 0)]
+    marks = dict(zip(mark.labels, mark.colors))
     assert marks["GRPO-seed0"] == marks["GRPO-seed2"] == table.colors["GRPO-seed0"]
     table.group_by = "hp.algorithm"
     assert ex.state.group_by == "hp.algorithm" and len(ex.state.runs) == 3
@@ -188,7 +188,7 @@ def test_hover_readout_names_the_x_axis(methods):
 def test_summary_caption_names_the_x_axis(methods):
     methods.state.x_axis = "relative_time"
     methods.state.step_range = (0, 3600)
-    assert "Raw values over time since start (s) 0 to 3600" in methods._summary.value
+    assert "Raw values over time since start (s) 0 to 3600" in methods.summary_widget.value
 
 
 WRITER = r"""
@@ -219,13 +219,13 @@ def test_explorer_follows_a_real_writer_process_to_a_fresh_load(tmp_path):
     ex = rlx.Explorer.follow(tmp_path, interval=3600, smoothing=0.0)
     try:
         while proc.poll() is None:
-            ex._extras.watch.step()  # what the timer does, here as fast as we like
+            ex.watch.step()  # what the timer does, here as fast as we like
             time.sleep(0.05)
     finally:
         proc.wait(timeout=30)
-    ex._extras.watch.step()
+    ex.watch.step()
     fresh = load(tmp_path)
-    xr.testing.assert_identical(ex._ds, fresh)
+    xr.testing.assert_identical(ex.data, fresh)
     shown = pd.read_csv(io.BytesIO(ex.export("CSV")))  # every point the explorer holds in view
     expected = rlx.to_dataframe(fresh)
     assert len(shown) == len(expected) == 80

@@ -37,7 +37,7 @@ def test_findings_are_drawn_on_their_panels_under_the_lines(ex):
 
 def test_table_lists_every_finding_most_severe_first(ex):
     found = ex.findings.findings
-    assert len(found) == len(rlx.diagnose(ex._ds)) == len(ex.findings.buttons)
+    assert len(found) == len(rlx.diagnose(ex.data)) == len(ex.findings.buttons)
     assert found.severity.iloc[0] == "critical"
     assert len(ex.findings.table.children) == 6 * (len(found) + 1)
     children = list(ex.widget.children)

@@ -45,9 +45,10 @@ def test_methods_row_of_four_panels_with_one_legend_and_a_title():
         "actor/entropy",
         "response_length/mean",
     ]
-    grid = ex._grid.widget.children
+    grid = ex.grid.widget.children
     assert len(grid) == 1 and len(grid[0].children) == 4  # one row, no sections
-    assert "sync_interval = 20" in ex.widget.children[1].value
+    title = next(w for w in ex.widget.children if "rlx-title" in w._dom_classes)
+    assert "sync_interval = 20" in title.value
     assert list(ex.controls.legend_entries) == ["GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight"]
     assert all(p.x_axis.label == "Training Steps" for p in ex.panels)
     entropy = ex.summary().loc[("REC-OneSide-NoIS (0.2)", "actor/entropy"), "last"]
@@ -61,7 +62,7 @@ def test_dashboard_of_actor_and_eval_panels():
         "actor/entropy_loss",
         "actor/kl_loss",
     ]
-    assert ex._grid.widget.children[0].layout.grid_template_columns == "repeat(3, minmax(0, 1fr))"
+    assert ex.grid.widget.children[0].layout.grid_template_columns == "repeat(3, minmax(0, 1fr))"
     assert all(p.toolbar.pin and p.toolbar.expand and p.toolbar.menu_toggle for p in ex.panels)
     assert len(ex.state.shown_runs) == 2
     assert (ex.panels[0].drawn().query("kind == 'raw'").groupby("run").size() == 16).all()
@@ -70,10 +71,10 @@ def test_dashboard_of_actor_and_eval_panels():
 def test_dual_axis_with_markers():
     ex = run(DUAL_AXIS)
     (p,) = ex.panels
-    left, right = p._y_axes
+    left, right = p.y_axes
     assert (left.label, right.label) == ("Token Length", "Reproduced Rate (%)")
     assert left.color != right.color and (left.side, right.side) == ("left", "right")
-    assert {m.marker for m in p.figure.marks if p._meta[id(m)][2] == "smoothed"} == {
+    assert {m.marker for m in p.figure.marks if p.kind_of(m)[1] == "smoothed"} == {
         "square",
         "circle",
     }

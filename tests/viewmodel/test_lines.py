@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rlexplore.views.lines import line_xy, window
+from rlexplore.viewmodel.lines import line_xy, window
 
 
 def test_line_xy_keeps_every_point_in_range_as_float64():

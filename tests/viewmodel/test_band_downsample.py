@@ -7,7 +7,7 @@ import xarray as xr
 
 import rlexplore as rlx
 from rlexplore.transforms.downsample import pixel_columns
-from rlexplore.views.lines import band_xy
+from rlexplore.viewmodel.lines import band_xy
 
 STEPS = 20_000
 
@@ -44,9 +44,11 @@ def test_band_xy_keeps_every_columns_envelope():
 def test_the_explorers_group_band_is_bounded_and_shows_a_spike():
     ex = rlx.Explorer(seeds(), group_pattern=r"-seed\d", group_band="minmax", smoothing=0.0)
     panel = ex.panel("loss")
-    band = next(m for m in panel.figure.marks if getattr(m, "fill", None) == "between")
-    width = panel.plot_width(ex._panel_view(panel).width_px)
-    assert band.x.size <= 8 * width < STEPS
-    assert band.y[1].max() == 30.0  # the one-step spike of one seed
+    mark = next(m for m in panel.figure.marks if getattr(m, "fill", None) == "between")
+    band = panel.frame.sides[0].bands[0]
+    width = panel.plot_width(ex.panel_view(panel.key).width_px)
+    assert mark.x.size == band.x.size <= 8 * width < STEPS
+    assert band.upper.max() == 30.0  # the one-step spike of one seed
     ex.state.step_range = (12_300.0, 12_400.0)
+    band = panel.frame.sides[0].bands[0]
     assert band.x.tolist() == list(np.arange(12_300.0, 12_401.0))  # zoomed in: every point

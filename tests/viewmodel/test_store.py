@@ -3,7 +3,7 @@
 import numpy as np
 
 import rlexplore as rlx
-from rlexplore.views.series import SeriesStore
+from rlexplore.viewmodel import SeriesStore
 
 
 def test_series_hold_only_logged_finite_points():
@@ -25,7 +25,10 @@ def test_smoothing_runs_over_the_logged_points_and_is_cached():
         .values
     )
     np.testing.assert_allclose(smoothed, rlx.smooth(raw, "ema", weight=0.6))
-    assert store._smooth_all("ema", 0.6) is store._smooth_all("ema", 0.6000000000001)
+    again = store.smoothed(
+        "qwen2.5-7b-grpo-lr1e-6", "eval/math-eval/accuracy/mean", "ema", 0.6000000000001
+    )[1]
+    assert again is smoothed  # cached: weights equal to 9 decimals are one setting
 
 
 def test_at_step_picks_the_nearest_logged_point():

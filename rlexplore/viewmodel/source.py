@@ -1,6 +1,6 @@
-"""What the explorer draws from: the runs or groups of runs of a Dataset, on a chosen x axis.
+"""What the view model draws from: the runs or groups of runs of a Dataset, on a chosen x axis.
 
-:class:`ViewStore` is a :class:`~rlexplore.views.series.SeriesStore` whose series are
+:class:`ViewStore` is a :class:`~rlexplore.viewmodel.store.SeriesStore` whose series are
 either the dataset's runs or, when grouping, one center curve per group (with its band,
 :meth:`ViewStore.band`), and whose x values are steps, times or a monotone metric
 (:mod:`rlexplore.transforms.xaxis`). The panels, the overview and the summary work on it
@@ -17,11 +17,12 @@ import xarray as xr
 
 from ..dataset import METRIC, RUN, STEP, VALUE, validate
 from ..errors import RLExploreError
-from ..lazy import take
 from ..transforms import smooth
 from ..transforms.groups import BANDS, CENTERS, GROUP, aggregate, group_labels, group_x
 from ..transforms.xaxis import x_values
-from .series import SMOOTH_CACHE_SIZE, Series, SeriesStore
+from .store import SeriesStore, _extent, smooth_key
+
+BAND_CACHE_SIZE = 8  # smoothings of the bands kept
 
 
 class ViewStore(SeriesStore):
@@ -65,6 +66,8 @@ class ViewStore(SeriesStore):
         )
         xs = x_values(ds, x)
         self.grouped = bool(group_by or group_pattern)
+        self.lower: np.ndarray | None
+        self.upper: np.ndarray | None
         self._bands: OrderedDict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         if self.grouped:
             labels = group_labels(ds, group_by or None, pattern=group_pattern or None)
@@ -82,36 +85,18 @@ class ViewStore(SeriesStore):
             self.members = {r: (r,) for r in self.runs}
             x_grid = xs.values
         self.x = np.asarray(x_grid, dtype=np.float64)
+        self._extent: tuple[float, float] | None = None
 
     @property
     def extent(self) -> tuple[float, float]:
         """The smallest and largest finite x."""
-        finite = self.x[np.isfinite(self.x)]
-        if finite.size == 0:
-            return (0.0, 1.0)
-        lo, hi = float(finite.min()), float(finite.max())
-        return (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+        if self._extent is None:
+            self._extent = _extent(self.x)
+        return self._extent
 
-    def index(self, run: str, metric: str) -> np.ndarray:
-        """Positions along ``step`` where `run` has a finite value of `metric` and a finite x."""
-        key = (run, metric)
-        if key not in self._index:
-            r = self._run[run]
-            row = self.values[r, self._metric[metric]]
-            self._index[key] = np.flatnonzero(np.isfinite(row) & np.isfinite(self.x[r]))
-        return self._index[key]
-
-    def raw(self, run: str, metric: str) -> Series:
-        """The logged points of one series."""
-        idx = self.index(run, metric)
-        r = self._run[run]
-        return take(self.x[r], idx), self.values[r, self._metric[metric], idx]
-
-    def smoothed(self, run: str, metric: str, method: str, weight: float) -> Series:
-        """One series smoothed (cached per method and weight)."""
-        idx = self.index(run, metric)
-        r = self._run[run]
-        return take(self.x[r], idx), self._smooth_all(method, weight)[r, self._metric[metric], idx]
+    def x_of(self, r: int) -> np.ndarray:
+        """The x values of run (or group) position `r` on the chosen axis."""
+        return self.x[r]
 
     def band(
         self, run: str, metric: str, method: str, weight: float
@@ -125,13 +110,14 @@ class ViewStore(SeriesStore):
         return self.x[r, keep], lower[r, m, keep], upper[r, m, keep]
 
     def _smooth_bands(self, method: str, weight: float) -> tuple[np.ndarray, np.ndarray]:
-        key = (method, round(float(weight), 9))
+        key = smooth_key(method, weight)
         if key not in self._bands:
+            assert self.lower is not None and self.upper is not None  # grouped: band() checked
             self._bands[key] = (
                 smooth(self.lower, method, weight=weight),
                 smooth(self.upper, method, weight=weight),
             )
-            while len(self._bands) > SMOOTH_CACHE_SIZE:
+            while len(self._bands) > BAND_CACHE_SIZE:
                 self._bands.popitem(last=False)
         return self._bands[key]
 

@@ -6,7 +6,7 @@ import xarray as xr
 
 import rlexplore as rlx
 from rlexplore.transforms.groups import aggregate
-from rlexplore.views.datasource import ViewStore
+from rlexplore.viewmodel import ViewStore
 
 
 def seeds():
