@@ -14,6 +14,12 @@ memory (RSS above the level before each load) and the speed ratio are printed.
     python benchmarks/bench_load.py                 # the full workload
     python benchmarks/bench_load.py --steps 2000    # a quick smaller one
     python benchmarks/bench_load.py --skip-tbparse  # rlexplore only
+    python benchmarks/bench_load.py --jsonl         # JSONL: rlexplore vs pandas.read_json
+
+With ``--jsonl`` the same workload is written as one JSONL file per run (verl's file
+logger shape ``{"step": N, "data": {...}}``) and loaded with ``rlexplore.load`` and with
+``pandas.read_json(lines=True)`` + melt + ``rlexplore.from_dataframe``; rlexplore reads
+the lines as a stream, so its peak memory follows the data kept, not the file size.
 """
 
 from __future__ import annotations
@@ -108,6 +114,80 @@ class PeakRSS:
         return self.peak - self.start
 
 
+def ensure_jsonl_workload(root: Path, n_runs: int, n_tags: int, n_steps: int) -> Path:
+    import json
+
+    logdir = root / f"jsonl_{n_runs}x{n_tags}x{n_steps}"
+    marker = logdir / "COMPLETE"
+    if marker.exists():
+        return logdir
+    logdir.mkdir(parents=True, exist_ok=True)
+    names = tag_names(n_tags)
+    for run in range(n_runs):
+        rng = np.random.default_rng(run)
+        values = rng.standard_normal((n_steps, n_tags)).cumsum(axis=0) / 100.0
+        with open(logdir / f"run_{run:02d}.jsonl", "w") as f:
+            for step in range(n_steps):
+                data = dict(zip(names, values[step].tolist()))
+                f.write(json.dumps({"step": step, "data": data}) + "\n")
+    marker.write_text("ok\n")
+    return logdir
+
+
+def load_pandas_jsonl(logdir: Path):
+    import pandas as pd
+
+    import rlexplore as rlx
+
+    frames = []
+    for f in sorted(logdir.glob("*.jsonl")):
+        df = pd.read_json(f, lines=True, precise_float=True)
+        wide = pd.json_normalize(df["data"].tolist(), sep="/")
+        wide.insert(0, "step", df["step"])
+        long = wide.melt(id_vars="step", var_name="metric", value_name="value")
+        long.insert(0, "run", f.stem)
+        frames.append(long)
+    return rlx.from_dataframe(pd.concat(frames, ignore_index=True))
+
+
+def main_jsonl(args: argparse.Namespace) -> int:
+    import rlexplore as rlx
+
+    logdir = ensure_jsonl_workload(args.cache, args.runs, args.tags, args.steps)
+    n = args.runs * args.tags * args.steps
+    size = sum(p.stat().st_size for p in logdir.glob("*.jsonl"))
+    print(
+        f"workload: {args.runs} runs x {args.tags} tags x {args.steps} steps = {n:,} scalars, "
+        f"{size / 2**20:.0f} MiB of JSONL"
+    )
+    with PeakRSS() as mem_rlx:
+        t = time.perf_counter()
+        ds = rlx.load(logdir, progress=False)
+        t_rlx = time.perf_counter() - t
+    print(
+        f"rlexplore.load : {t_rlx:8.2f} s  {n / t_rlx:14,.0f} scalars/s  "
+        f"peak +{mem_rlx.delta / 2**20:7.0f} MiB  (files {size / 2**20:.0f} MiB)"
+    )
+    with PeakRSS() as mem_pd:
+        t = time.perf_counter()
+        ref = load_pandas_jsonl(logdir)
+        t_pd = time.perf_counter() - t
+    print(
+        f"pandas + pivot : {t_pd:8.2f} s  {n / t_pd:14,.0f} scalars/s  "
+        f"peak +{mem_pd.delta / 2**20:7.0f} MiB"
+    )
+    same = (
+        list(ds.run.values) == list(ref.run.values)
+        and np.array_equal(ds.step.values, ref.step.values)
+        and np.array_equal(
+            ds["value"].values, ref["value"].sel(metric=ds.metric.values).values, equal_nan=True
+        )
+    )
+    print(f"equal results  : {same}")
+    print(f"speed ratio    : {t_pd / t_rlx:.1f}x, memory ratio {mem_pd.delta / mem_rlx.delta:.1f}x")
+    return 0 if same else 1
+
+
 def load_tbparse(logdir: Path):
     import tbparse
 
@@ -130,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="use rlexplore's pure-Python parser instead of the C extension",
     )
+    parser.add_argument("--jsonl", action="store_true", help="the JSONL workload instead")
     args = parser.parse_args(argv)
+    if args.jsonl:
+        return main_jsonl(args)
 
     import rlexplore as rlx
     from rlexplore.io import tfrecord

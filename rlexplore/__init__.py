@@ -9,9 +9,10 @@ from .dataset import from_dataframe, get_report, to_dataframe, validate
 from .demo import demo
 from .diagnostics import diagnose
 from .errors import RLExploreError, RLExploreWarning
-from .io import load, report
+from .io import report
 from .io.distributed import load_distributed
 from .lazy import open_zarr, to_zarr
+from .loading import load
 from .samples import load_samples, sample_metrics
 from .transforms import smooth
 

@@ -201,29 +201,55 @@ def _load(paths: Sequence[str]):
 
 
 def _save(ds, out: Path, suffix: str) -> None:
+    """Write `ds` to a temporary file next to `out`, then rename it: never a partial `out`."""
+    import os
+    import shutil
+
     from .errors import missing_extra
 
-    if suffix == ".nc":
-        try:
-            import h5netcdf  # noqa: F401
-        except ImportError:
-            raise missing_extra("h5netcdf", "netcdf") from None
-        out.unlink(missing_ok=True)
-        ds.to_netcdf(out, engine="h5netcdf")
-        return
+    module, extra = ("h5netcdf", "netcdf") if suffix == ".nc" else ("zarr", "zarr")
     try:
-        import zarr  # noqa: F401
+        __import__(module)
     except ImportError:
-        raise missing_extra("zarr", "zarr") from None
+        raise missing_extra(module, extra) from None
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    _remove(tmp)
+    try:
+        _write(ds, tmp, suffix)
+    except BaseException as err:
+        _remove(tmp)
+        if isinstance(err, Exception):
+            raise RLExploreError(
+                f"could not write {out}: {type(err).__name__}: {err} (nothing was written)"
+            ) from None
+        raise
+    if out.is_dir() and not out.is_symlink():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+def _write(ds, path: Path, suffix: str) -> None:
+    if suffix == ".nc":
+        ds.to_netcdf(path, engine="h5netcdf")
+        return
     import warnings
 
-    if out.exists() and not out.is_dir():
-        out.unlink()
-    with (
-        warnings.catch_warnings()
-    ):  # Zarr 3: "consolidated metadata is not in the spec yet"; xarray reads it
+    with warnings.catch_warnings():  # Zarr 3: "consolidated metadata is not in the spec yet"
         warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-        ds.to_zarr(out, mode="w")
+        ds.to_zarr(path, mode="w")
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _voila(args: argparse.Namespace, source: dict[str, str], what: str) -> int:

@@ -25,9 +25,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
-import shutil
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,12 +35,26 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .dataset import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME, get_report, set_report, validate
+from .dataset import METRIC, RUN, VALUE
+from .dataset.store import CHUNK_ELEMENTS, open_zarr, write_part, write_zarr
+from .dataset.store import assemble_parts as assemble
 from .errors import RLExploreError
 
-CHUNK_ELEMENTS = 2**17  # about 1 MB of float64 per chunk
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "SeriesRows",
+    "SmoothedRows",
+    "assemble",
+    "fetch",
+    "is_lazy",
+    "load_to_zarr",
+    "open_zarr",
+    "take",
+    "to_zarr",
+    "write_part",
+]
+
 CACHE_BYTES = 2**31  # lazy series kept per SeriesRows (raw, or one smoothing setting)
-_NO_COMPRESSION = {"compressors": None}
 
 
 def to_zarr(
@@ -79,23 +92,7 @@ def to_zarr(
     xarray.Dataset
         The store opened lazily (:func:`open_zarr`).
     """
-    store = Path(store)
-    if mode not in ("w-", "w"):
-        raise RLExploreError(f"mode must be 'w-' or 'w', got {mode!r}")
-    if mode == "w-" and store.exists():
-        raise RLExploreError(f"{store} exists; pass mode='w' to replace it")
-    parts_dir = store.with_name(store.name + ".parts")
-    shutil.rmtree(parts_dir, ignore_errors=True)
-    try:
-        items = _datasets(datasets, load_kwargs)
-        parts: list[dict[str, Any]] = []
-        for ds in items:  # not enumerate: its cached result tuple would keep `ds` alive
-            parts.append(write_part(ds, parts_dir / f"{len(parts):06d}.zarr"))
-            del ds  # so the next item is made while this one can be freed
-        assemble(parts, store, chunks=chunks)
-    finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    return open_zarr(store)
+    return write_zarr(_datasets(datasets, load_kwargs), store, mode=mode, chunks=chunks)
 
 
 def load_to_zarr(source: Any, store: str | Path, **load_kwargs: Any) -> xr.Dataset:
@@ -103,11 +100,9 @@ def load_to_zarr(source: Any, store: str | Path, **load_kwargs: Any) -> xr.Datas
 
     Other sources (files, globs, lists) are loaded whole, then written.
     """
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        return to_zarr(source, store, **load_kwargs)
     from .io import load
 
-    return to_zarr(load(source, **load_kwargs), store)
+    return load(source, to=store, **load_kwargs)
 
 
 class SeriesRows:
@@ -151,7 +146,7 @@ class SeriesRows:
 
             arrays = dask.compute(*(self._var.data[r, m] for r, m in missing), scheduler="threads")
             for pair, arr in zip(missing, arrays):
-                self._cache.get(pair, lambda a=arr: np.asarray(a, dtype=np.float64))
+                self._cache.get(pair, functools.partial(np.asarray, arr, dtype=np.float64))
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         row = self.row(int(key[0]), int(key[1]))
@@ -246,64 +241,6 @@ def _datasets(source: Any, load_kwargs: dict[str, Any]) -> Iterable[xr.Dataset]:
     return source
 
 
-def write_part(ds: xr.Dataset, path: str | Path) -> dict[str, Any]:
-    """Write one Dataset, uncompressed, to `path`; return what assembling needs to know.
-
-    Runs where the data is (a dask worker, say) so that only this small summary
-    travels back.
-    """
-    validate(ds)
-    # no consolidated metadata: a part is read once, and zarr would warn from worker threads
-    _write(ds, path, consolidated=False, encoding={name: _NO_COMPRESSION for name in ds.data_vars})
-    run_coords = {name: ds[name].values.tolist() for name in ds.coords if ds[name].dims == (RUN,)}
-    return {
-        "path": str(path),
-        "runs": [str(r) for r in ds[RUN].values],
-        "metrics": [str(m) for m in ds[METRIC].values],
-        "steps": ds[STEP].values,
-        "variables": sorted(ds.data_vars),
-        "run_coords": {k: v for k, v in run_coords.items() if k != RUN},
-        "report": get_report(ds),
-    }
-
-
-def assemble(
-    parts: list[dict[str, Any]], store: str | Path, *, chunks: dict[str, int] | None = None
-) -> None:
-    """Create the final store from parts written by :func:`write_part`, one part at a time."""
-    if not parts:
-        raise RLExploreError("nothing to write: no datasets were given")
-    runs = [r for p in parts for r in p["runs"]]
-    dups = sorted({r for r in runs if runs.count(r) > 1}) if len(set(runs)) < len(runs) else []
-    if dups:
-        raise RLExploreError(f"run names must be unique across datasets; repeated: {dups[:10]}")
-    metrics = list(dict.fromkeys(m for p in parts for m in p["metrics"]))
-    steps = np.unique(np.concatenate([p["steps"] for p in parts]))
-    variables = sorted({v for p in parts for v in p["variables"]})
-    template = _template(parts, runs, metrics, steps, variables, chunks or {})
-    _write(template, store, compute=False, mode="w")
-    start = 0
-    for part in parts:
-        stop = start + len(part["runs"])
-        _write_region(part, metrics, steps, variables, store, slice(start, stop))
-        start = stop
-
-
-def open_zarr(store: str | Path, **kwargs: Any) -> xr.Dataset:
-    """Open a Zarr store lazily (dask arrays), with run and metric names as Python str.
-
-    Keyword arguments go to :func:`xarray.open_zarr`.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-        ds = xr.open_zarr(store, **kwargs)
-    # Zarr v3 gives numpy StringDType; the rest of rlexplore expects object arrays of str.
-    text = {
-        k: (c.dims, c.values.astype(object)) for k, c in ds.coords.items() if c.dtype.kind in "OTU"
-    }
-    return validate(ds.assign_coords(text))
-
-
 def is_lazy(ds: xr.Dataset | xr.DataArray) -> bool:
     """True when the values are dask arrays (computed only when read)."""
     var = ds[VALUE] if isinstance(ds, xr.Dataset) else ds
@@ -325,73 +262,3 @@ def fetch(
     if METRIC in ds[name].dims:
         sel[METRIC] = list(metrics)
     return np.asarray(ds[name].sel(sel).values)
-
-
-def _template(parts, runs, metrics, steps, variables, chunks) -> xr.Dataset:
-    import dask.array as da
-
-    step_chunk = int(chunks.get(STEP, min(max(len(steps), 1), CHUNK_ELEMENTS)))
-    metric_chunk = int(chunks.get(METRIC, max(1, min(len(metrics), CHUNK_ELEMENTS // step_chunk))))
-    shapes = {VALUE: (len(metrics),), LOGGED: (len(metrics),), WALL_TIME: ()}
-    data_vars = {}
-    for name in variables:
-        inner = shapes[name]
-        dims = (RUN, METRIC, STEP) if inner else (RUN, STEP)
-        chunks = (1, metric_chunk, step_chunk)[: len(dims)] if inner else (1, step_chunk)
-        fill, dtype = (False, bool) if name == LOGGED else (np.nan, np.float64)
-        arr = da.full((len(runs), *inner, len(steps)), fill, dtype=dtype, chunks=chunks)
-        data_vars[name] = (dims, arr)
-    coords = {
-        RUN: np.array(runs, dtype=object),
-        METRIC: np.array(metrics, dtype=object),
-        STEP: steps,
-    }
-    coords.update(_run_coords(parts))
-    return set_report(xr.Dataset(data_vars, coords=coords), _merged_report(parts))
-
-
-def _write_region(part, metrics, steps, variables, store, runs: slice) -> None:
-    ds = xr.open_zarr(part["path"], consolidated=False).load()
-    ds = ds.reindex({METRIC: np.array(metrics, dtype=object), STEP: steps})
-    for name in variables:
-        if name not in ds:  # a part without logged NaN, or without wall times
-            ds[name] = (
-                ds[VALUE].notnull() if name == LOGGED else ds[VALUE].isel({METRIC: 0}) * np.nan
-            )
-    if LOGGED in ds:
-        ds[LOGGED] = ds[LOGGED].fillna(False).astype(bool)
-    ds = ds[variables].drop_vars(list(ds.coords))
-    _write(ds, store, region={RUN: runs})
-
-
-def _run_coords(parts) -> dict[str, Any]:
-    names = sorted({k for p in parts for k in p["run_coords"]})
-    coords = {}
-    for name in names:
-        vals = [v for p in parts for v in p["run_coords"].get(name, [None] * len(p["runs"]))]
-        numeric = all(v is None or isinstance(v, (int, float)) for v in vals)
-        if numeric:
-            coords[name] = (
-                RUN,
-                np.array([np.nan if v is None else v for v in vals], dtype=np.float64),
-            )
-        else:
-            coords[name] = (
-                RUN,
-                np.array(["" if v is None else str(v) for v in vals], dtype=object),
-            )
-    return coords
-
-
-def _merged_report(parts) -> dict[str, Any]:
-    sources = [s for p in parts for s in p["report"].get("sources", [])]
-    points = sum(p["report"].get("build", {}).get("points", 0) for p in parts)
-    return {"sources": sources, "build": {"points": points, "datasets": len(parts)}}
-
-
-def _write(ds: xr.Dataset, store, **kwargs: Any) -> None:
-    with warnings.catch_warnings():
-        # Zarr v3 warns that consolidated metadata is not in its spec yet; xarray
-        # reads it, and it makes opening a store of thousands of arrays one read.
-        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-        ds.to_zarr(store, **kwargs)

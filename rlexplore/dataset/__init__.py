@@ -2,7 +2,7 @@
 
 from .build import from_columns, hparam_coords
 from .frame import from_dataframe, to_dataframe
-from .report import get_report, set_report
+from .report import FileEntry, LoadReport, get_report, load_report, set_report
 from .schema import (
     LOGGED,
     METRIC,
@@ -22,10 +22,13 @@ __all__ = [
     "STEP",
     "VALUE",
     "WALL_TIME",
+    "FileEntry",
+    "LoadReport",
     "from_columns",
     "from_dataframe",
     "get_report",
     "hparam_coords",
+    "load_report",
     "set_report",
     "to_dataframe",
     "validate",

@@ -1,8 +1,10 @@
-"""The one builder that turns tidy long columns into the run × metric × step Dataset.
+"""Tidy long columns → the run × metric × step Dataset, through the one builder.
 
-Every loader and :func:`rlexplore.from_dataframe` end here, so the rules live in one
-place: labels become strings, steps must be whole numbers, and when one
-(run, metric, step) cell appears more than once **the later row wins**.
+:func:`from_columns` (and so :func:`rlexplore.from_dataframe`) cuts the columns into one
+:class:`~rlexplore.dataset.blocks.Table` per run and builds with
+:mod:`rlexplore.dataset.blocks`, as the loaders do, so the rules live in one place:
+labels become strings, steps must be whole numbers, and when one (run, metric, step)
+cell appears more than once **the later row wins**.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .report import set_report
-from .schema import HPARAM_PREFIX, LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME
+from .blocks import Table, assemble, reduce_table
+from .report import LoadReport
+from .schema import HPARAM_PREFIX
 
 
 def from_columns(
@@ -53,24 +56,35 @@ def from_columns(
     """
     run_codes, runs = _factorize(run)
     metric_codes, metrics = _factorize(metric)
-    steps, step_codes = np.unique(_as_steps(step), return_inverse=True)
+    steps = _as_steps(step)
     values = np.asarray(value, dtype=np.float64)
-    shape = (len(runs), len(metrics), len(steps))
-    cell = np.ravel_multi_index((run_codes, metric_codes, step_codes), shape)
-    grid, logged, n_dups = _scatter_last(cell, values, shape)
-    data_vars: dict[str, Any] = {VALUE: ((RUN, METRIC, STEP), grid)}
-    if np.isnan(grid[logged]).any():
-        data_vars[LOGGED] = ((RUN, METRIC, STEP), logged)
-    if wall_time is not None:
-        times = np.asarray(wall_time, dtype=np.float64)
-        time_cell = np.ravel_multi_index((run_codes, step_codes), shape[::2])
-        data_vars[WALL_TIME] = ((RUN, STEP), _scatter_last(time_cell, times, shape[::2])[0])
-    coords = {RUN: _str_index(runs), METRIC: _str_index(metrics), STEP: steps}
-    coords.update(_metadata_coords(runs, run_coords or {}))
-    ds = xr.Dataset(data_vars, coords=coords)
-    report = dict(report or {})
-    report["build"] = {"points": int(values.size), "duplicates_resolved": n_dups}
-    return set_report(ds, report)
+    walls = None if wall_time is None else np.asarray(wall_time, dtype=np.float64)
+    n = run_codes.size
+    if not (metric_codes.size == steps.size == values.size == n) or (
+        walls is not None and walls.size != n
+    ):
+        raise ValueError("run, metric, step, value (and wall_time) must have the same length")
+    # one table per run, rows in their order (stable sort), through the one builder
+    order = np.argsort(run_codes, kind="stable")
+    bounds = np.searchsorted(run_codes[order], np.arange(len(runs) + 1))
+    blocks = []
+    for r in range(len(runs)):
+        rows = order[bounds[r] : bounds[r + 1]]
+        table = Table(
+            key=r,
+            name=str(runs[r]),
+            metrics=[str(m) for m in metrics],
+            metric=metric_codes[rows],
+            step=steps[rows],
+            value=values[rows],
+            wall_time=None if walls is None else walls[rows],
+        )
+        blocks.append(reduce_table(table, restarts=False))
+    rep = LoadReport.from_dict(report) if isinstance(report, dict) else LoadReport()
+    meta = {str(k): dict(v) for k, v in (run_coords or {}).items()}
+    return assemble(
+        [str(r) for r in runs], blocks, meta, rep, metric_order=[str(m) for m in metrics]
+    )
 
 
 def hparam_coords(hparams: Mapping[str, Any], prefix: str = HPARAM_PREFIX) -> dict[str, Any]:
@@ -108,35 +122,3 @@ def _as_steps(step: Any) -> np.ndarray:
     if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
         return arr.astype(np.int64)
     raise ValueError(f"steps must be whole numbers, got dtype {arr.dtype}")
-
-
-def _scatter_last(cell: np.ndarray, values: np.ndarray, shape: tuple[int, ...]):
-    """Place `values` on a NaN grid; with repeated cells the later row wins."""
-    last = np.full(int(np.prod(shape)), -1, dtype=np.int64)
-    # maximum.at is unbuffered, so "the highest row index" is well defined.
-    np.maximum.at(last, cell, np.arange(cell.size, dtype=np.int64))
-    logged = last >= 0
-    grid = np.full(last.size, np.nan)
-    grid[logged] = values[last[logged]]
-    n_dups = int(cell.size - np.count_nonzero(logged))
-    return grid.reshape(shape), logged.reshape(shape), n_dups
-
-
-def _str_index(names: np.ndarray) -> pd.Index:
-    return pd.Index(names, dtype=object)
-
-
-def _metadata_coords(runs: np.ndarray, run_coords: Mapping[str, Mapping[str, Any]]):
-    names = sorted({k for meta in run_coords.values() for k in meta})
-    coords = {}
-    for name in names:
-        vals = [run_coords.get(r, {}).get(name) for r in runs]
-        coords[name] = (RUN, _metadata_column(vals))
-    return coords
-
-
-def _metadata_column(vals: list[Any]) -> np.ndarray:
-    present = [v for v in vals if v is not None]
-    if present and all(isinstance(v, (int, float, np.number, bool)) for v in present):
-        return np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
-    return np.array(["" if v is None else str(v) for v in vals], dtype=object)

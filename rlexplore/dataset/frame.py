@@ -154,7 +154,7 @@ def _steps(df: pd.DataFrame, column: str) -> np.ndarray:
             f"column {column!r} must hold whole-number steps; rows {_rows(bad)} do not "
             f"(e.g. {col[bad].iloc[0]!r})"
         )
-    return col.to_numpy().astype(np.int64)
+    return np.asarray(col.to_numpy(), dtype=np.int64)
 
 
 def _numeric(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -167,7 +167,7 @@ def _numeric(df: pd.DataFrame, column: str) -> np.ndarray:
             raise ValueError(
                 f"column {column!r} must be numeric; rows {_rows(bad)} hold {example!r}"
             )
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _rows(mask: Any) -> str:

@@ -92,8 +92,8 @@ def _coord_problems(ds: xr.Dataset) -> list[str]:
     step = ds[STEP].values
     if step.dtype != np.int64:
         problems.append(f"coordinate {STEP!r} has dtype {step.dtype}, expected int64")
-    elif step.size > 1 and not np.all(np.diff(step) > 0):
-        at = int(np.argmax(np.diff(step) <= 0))
+    elif step.size > 1 and not np.all(step[1:] > step[:-1]):  # no np.diff: int64 overflow
+        at = int(np.argmax(step[1:] <= step[:-1]))
         problems.append(
             f"coordinate {STEP!r} is not strictly increasing "
             f"(position {at + 1}: {step[at]} then {step[at + 1]})"
@@ -109,7 +109,7 @@ def _label_problems(ds: xr.Dataset, name: str) -> list[str]:
     if bad:
         return [f"coordinate {name!r} holds non-strings, e.g. {bad[0]!r}"]
     seen: set[str] = set()
-    dups = sorted({v for v in labels if v in seen or seen.add(v)})
+    dups = sorted({v for v in labels if v in seen or _add(seen, v)})
     if dups:
         return [f"coordinate {name!r} has duplicates: {dups[:5]}"]
     return []
@@ -126,12 +126,39 @@ def _optional_problems(ds: xr.Dataset) -> list[str]:
                     f"{name!r} has dims {var.dims} and dtype {var.dtype}, "
                     f"expected {dims} and {np.dtype(dtype)}"
                 )
-    for name, coord in ds.coords.items():
-        if name not in (RUN, METRIC, STEP) and coord.dims != (RUN,):
-            problems.append(f"extra coordinate {name!r} has dims {coord.dims}, expected ('run',)")
+    for key, coord in ds.coords.items():
+        if key not in (RUN, METRIC, STEP) and coord.dims != (RUN,):
+            problems.append(f"extra coordinate {key!r} has dims {coord.dims}, expected ('run',)")
     if REPORT_ATTR in ds.attrs:
         try:
             json.loads(ds.attrs[REPORT_ATTR])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             problems.append(f"attrs[{REPORT_ATTR!r}] is not a JSON string")
     return problems
+
+
+def storable(text: str) -> str:
+    r"""`text` as a name netCDF and Zarr can store: lone surrogates written as ``\xNN`` bytes.
+
+    Names that are not valid UTF-8 (a directory name in another encoding, read by Python
+    with surrogate escapes; an escaped lone surrogate in a JSON key) cannot be encoded;
+    their bytes are escaped instead, so the name stays readable and distinct.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        if _only_escapes(text):
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _only_escapes(text: str) -> bool:
+    """Whether every surrogate in `text` is a surrogate escape (U+DC80..U+DCFF) of a byte."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def _add(seen: set[str], v: str) -> bool:
+    """Add `v` to `seen`; False (so that a comprehension can note and test at once)."""
+    seen.add(v)
+    return False

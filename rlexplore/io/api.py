@@ -1,49 +1,22 @@
-"""``rlexplore.load`` and ``rlexplore.report``: find the logs, read them, build the Dataset."""
+"""``rlexplore.load`` and ``rlexplore.report``: the loaders' public entry points."""
 
 from __future__ import annotations
 
-import contextlib
-import glob as _glob
 import os
 import sys
-import threading
-import warnings
-from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import xarray as xr
 
-from ..dataset.report import get_report
-from ..errors import RLExploreError, RLExploreWarning
-from . import assemble as _asm
-from .base import (
-    Context,
-    FileEntry,
-    Loader,
-    MetaOnly,
-    Unit,
-    get_loader,
-    loaders,
-    read_head,
-)
+from ..dataset.report import LoadReport, load_report
+from ..dataset.store import write_zarr
+from .base import loaders
+from .core import RESTARTS, discover, load_dataset
+from .distributed import iter_runs
 
-RESTARTS = ("supersede", "split", "keep")
-_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".ipynb_checkpoints", ".trash"}
-_WARN_REASONS = ("checksum", "corrupt", "malformed", "unreadable", "error")
-
-
-@dataclass
-class _Result:
-    """What one unit produced, reduced."""
-
-    entries: list[FileEntry] = field(default_factory=list)
-    runs: list[tuple[Hashable, str, str, _asm.Block, dict[str, Any], list[FileEntry]]] = field(
-        default_factory=list
-    )
-    meta_only: list[MetaOnly] = field(default_factory=list)
+__all__ = ["RESTARTS", "discover", "format_report", "formats", "load", "report"]
 
 
 def load(
@@ -93,7 +66,7 @@ def load(
         Threads reading files in parallel (default: the number of cores).
     to : str or path, optional
         Write the result into this new Zarr store, one run directory at a time, and
-        return it opened lazily (:func:`rlexplore.lazy.load_to_zarr`).
+        return it opened lazily (:func:`rlexplore.open_zarr`); the load report is kept.
 
     Returns
     -------
@@ -113,50 +86,21 @@ def load(
     >>> ds = rlx.load("runs/")                                   # doctest: +SKIP
     >>> ds = rlx.load(["a/trainer_state.json", "b.jsonl"], rename={"a": "grpo"})  # doctest: +SKIP
     """
+    options: dict[str, Any] = {
+        "format": format,
+        "rename": rename,
+        "restarts": restarts,
+        "step_key": step_key,
+        "logging_steps": logging_steps,
+        "progress": progress,
+        "workers": workers,
+    }
     if to is not None:
-        from ..lazy import load_to_zarr
-
-        return load_to_zarr(
-            source,
-            to,
-            format=format,
-            rename=rename,
-            restarts=restarts,
-            step_key=step_key,
-            logging_steps=logging_steps,
-            progress=progress,
-            workers=workers,
-        )
-    if restarts not in RESTARTS:
-        raise RLExploreError(f"restarts must be one of {RESTARTS}, got {restarts!r}")
-    if rename is not None and not (callable(rename) or isinstance(rename, Mapping)):
-        raise RLExploreError("rename must be a mapping {old: new} or a function old -> new")
-    fmt_loader = None if format == "auto" else get_loader(format)
-    units, ignored, problems = discover(source, fmt_loader)
-    if sum(u.size for u in units) > 64 << 20:
-        _tune_allocator()
-    options = {"step_key": step_key, "logging_steps": logging_steps}
-    total = sum(u.size for u in units)
-    bar = _progress_bar(total, progress)
-    lock = threading.Lock()
-
-    def on_bytes(n: int) -> None:
-        if bar is not None:
-            with lock:
-                bar.update(n)
-
-    ctx = Context(options=options, on_bytes=on_bytes, pure_python=_pure_python)
-    n_workers = max(1, workers or os.cpu_count() or 1)
-    try:
-        if n_workers == 1 or len(units) <= 1:
-            results = [_run_unit(u, ctx, restarts) for u in units]
-        else:
-            with ThreadPoolExecutor(max_workers=min(n_workers, len(units))) as pool:
-                results = list(pool.map(lambda u: _run_unit(u, ctx, restarts), units))
-    finally:
-        if bar is not None:
-            bar.close()
-    return _build(results, problems, ignored, rename, restarts)
+        if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+            # one run folder at a time: memory bounded by the largest folder
+            return write_zarr(iter_runs(source, **options), to)
+        return write_zarr([load_dataset(source, **options)], to)
+    return load_dataset(source, **options, _pure_python=_pure_python)
 
 
 def report(ds: xr.Dataset, file: Any = None) -> None:
@@ -168,433 +112,18 @@ def report(ds: xr.Dataset, file: Any = None) -> None:
     >>> rlx.report(rlx.demo("dashboard"))
     no load report: this Dataset was not made by rlexplore.load
     """
-    print(format_report(get_report(ds), ds), file=file or sys.stdout)
+    print(load_report(ds).format(ds), file=file or sys.stdout)
 
 
 def format_report(rep: dict[str, Any], ds: xr.Dataset | None = None) -> str:
-    """The load report as text."""
-    if not rep.get("files"):
-        return "no load report: this Dataset was not made by rlexplore.load"
-    lines = []
-    build = rep.get("build", {})
-    files = rep["files"]
-    sup = sum(f.get("superseded", 0) for f in files)
-    head = "rlexplore load report"
-    if ds is not None:
-        head += (
-            f": {ds.sizes.get('run', 0)} runs, {ds.sizes.get('metric', 0)} metrics, "
-            f"{ds.sizes.get('step', 0)} steps"
-        )
-    lines.append(head)
-    lines.append(
-        f"  {build.get('points', 0):,} points kept, "
-        f"{build.get('duplicates_resolved', 0):,} repeated steps resolved (later wins), "
-        f"{sup:,} superseded by restarts; {len(files)} files"
-    )
-    for f in files:
-        runs = ", ".join(f.get("runs", [])[:5]) + (" …" if len(f.get("runs", [])) > 5 else "")
-        lines.append(f"- {f['path']} [{f['format']}]" + (f" → {runs}" if runs else ""))
-        parts = [f"{f.get('points', 0):,} points"]
-        if f.get("superseded"):
-            parts.append(f"{f['superseded']:,} superseded")
-        for why, n in f.get("skipped", {}).items():
-            parts.append(f"skipped {n:,} {why}")
-        lines.append("    " + "; ".join(parts))
-        for note in f.get("notes", []):
-            lines.append(f"    note: {note}")
-    ign = rep.get("ignored", {})
-    if ign.get("count"):
-        ex = ", ".join(ign.get("examples", [])[:5])
-        lines.append(f"- ignored {ign['count']} files of no known log format (e.g. {ex})")
-    return "\n".join(lines)
+    """The load report `rep` (a dict, as :func:`rlexplore.get_report` gives) as text.
 
-
-# --------------------------------------------------------------------------- discovery
-
-
-def discover(source: Any, fmt: Loader | None) -> tuple[list[Unit], list[str], list[FileEntry]]:
-    """Find the files to read: units of work, ignored files, problems found on the way."""
-    items = list(source) if isinstance(source, (list, tuple, set)) else [source]
-    if not items:
-        raise RLExploreError("no source given")
-    claimed: dict[tuple[int, str, bool], tuple[Loader, Path, list[Path]]] = {}
-    units: list[Unit] = []
-    ignored: list[str] = []
-    problems: list[FileEntry] = []
-
-    def add(loader: Loader, root: Path, path: Path, given: bool) -> None:
-        key = (id(loader), str(root), given)
-        claimed.setdefault(key, (loader, root, []))[2].append(path)
-
-    for item in items:
-        if not isinstance(item, (str, os.PathLike)):
-            raise RLExploreError(f"a source must be a path or a glob, got {type(item).__name__}")
-        text = os.fspath(item)
-        path = Path(text).expanduser()
-        if path.exists():
-            matches, root = [path], (path if path.is_dir() else path.parent)
-        elif any(c in text for c in "*?["):
-            matches = sorted(Path(p) for p in _glob.glob(os.path.expanduser(text), recursive=True))
-            if not matches:
-                raise RLExploreError(f"{text}: no file matches this pattern")
-            root = _glob_root(text)
-        else:
-            raise RLExploreError(f"{text}: no such file or directory")
-        for m in matches:
-            if m.is_dir():
-                _walk(m, fmt, add, units, ignored, problems)
-            else:
-                loader = _sniff_file(m, fmt, problems, given=True)
-                if loader is None:
-                    if not any(p.path == str(m) for p in problems):
-                        problems.append(_unknown(m))
-                    continue
-                if loader.claim_dir(m):  # a file that stands for a directory format
-                    units.append(Unit(loader, [m], root, True, _tree_size(m)))
-                else:
-                    add(loader, root if path.is_dir() or len(matches) > 1 else m.parent, m, True)
-    for loader, root, paths in claimed.values():
-        given = any(k[2] for k in claimed if k[0] == id(loader) and k[1] == str(root))
-        units.extend(loader.group(paths, root, given))
-    return units, ignored, problems
-
-
-def _walk(
-    root: Path,
-    fmt: Loader | None,
-    add,
-    units: list[Unit],
-    ignored: list[str],
-    problems: list[FileEntry],
-) -> None:
-    dir_loaders = [
-        lo for lo in ([fmt] if fmt else loaders()) if type(lo).claim_dir is not Loader.claim_dir
-    ]
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        claimer = next((lo for lo in dir_loaders if _safe_claim(lo, here)), None)
-        if claimer is not None:
-            units.append(Unit(claimer, [here], root, False, _tree_size(here)))
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(filenames):
-            p = here / name
-            if name.startswith("."):
-                continue
-            loader = _sniff_file(p, fmt, problems, given=False)
-            if loader is None:
-                ignored.append(str(p))
-            else:
-                add(loader, root, p, False)
-
-
-def _safe_claim(loader: Loader, path: Path) -> bool:
-    try:
-        return loader.claim_dir(path)
-    except OSError:
-        return False
-
-
-def _sniff_file(
-    path: Path, fmt: Loader | None, problems: list[FileEntry], given: bool
-) -> Loader | None:
-    try:
-        head = read_head(path)
-    except OSError as err:
-        entry = FileEntry(str(path), fmt.name if fmt else "unknown")
-        entry.skip(f"unreadable file ({err.strerror or err})")
-        problems.append(entry)
-        return None
-    if fmt is not None:
-        if given:
-            return fmt  # the user said which format this file is
-        return fmt if _safe_sniff(fmt, path, head) else None
-    for loader in loaders():
-        if _safe_sniff(loader, path, head):
-            return loader
-    if given and not head:
-        entry = FileEntry(str(path), "unknown")
-        entry.note("empty file")
-        problems.append(entry)
-    return None
-
-
-def _safe_sniff(loader: Loader, path: Path, head: bytes) -> bool:
-    try:
-        return bool(loader.sniff(path, head))
-    except (OSError, ValueError, UnicodeError):
-        return False
-
-
-def _unknown(path: Path) -> FileEntry:
-    entry = FileEntry(str(path), "unknown")
-    entry.note("not a log format rlexplore knows (see rlexplore.io.formats())")
-    return entry
-
-
-def _glob_root(pattern: str) -> Path:
-    parts = Path(os.path.expanduser(pattern)).parts
-    keep = []
-    for part in parts:
-        if any(c in part for c in "*?["):
-            break
-        keep.append(part)
-    return Path(*keep) if keep else Path(".")
-
-
-def _tree_size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            with contextlib.suppress(OSError):
-                total += os.path.getsize(os.path.join(dirpath, f))
-    return total
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _run_unit(unit: Unit, ctx: Context, restarts: str) -> _Result:
-    res = _Result()
-    try:
-        produced = list(unit.loader.read(unit, ctx))
-    except RLExploreError as err:
-        res.entries.append(_failed(unit, str(err)))
-        return res
-    except MemoryError:
-        raise
-    except Exception as err:  # noqa: BLE001 - a broken file must not break the load
-        res.entries.append(_failed(unit, f"error: {type(err).__name__}: {err}"))
-        return res
-    seen: set[int] = set()
-
-    def note_entry(e: FileEntry) -> None:
-        if id(e) not in seen:
-            seen.add(id(e))
-            res.entries.append(e)
-
-    for item in produced:
-        if isinstance(item, FileEntry):
-            note_entry(item)
-            continue
-        if isinstance(item, MetaOnly):
-            res.meta_only.append(item)
-            continue
-        tables = [item]
-        if restarts == "split":
-            tables = _asm.split_table(item, _asm.launch_bounds(item))
-        for t in tables:
-            entries = [e for e, _, _ in t.files]
-            for e in entries:
-                note_entry(e)
-            if len(t) == 0:
-                continue
-            block = _asm.reduce_table(t, restarts=restarts != "keep")
-            res.runs.append((t.key, t.name, t.alt, block, dict(t.meta), entries))
-        tables.clear()
-    produced.clear()
-    return res
-
-
-def _failed(unit: Unit, why: str) -> FileEntry:
-    path = unit.paths[0] if len(unit.paths) == 1 else unit.paths[0].parent
-    entry = FileEntry(str(path), unit.loader.name)
-    entry.skip(why if why.startswith(("error", "unreadable")) else f"error: {why}")
-    return entry
-
-
-def _build(
-    results: list[_Result],
-    problems: list[FileEntry],
-    ignored: list[str],
-    rename: Any,
-    restarts: str,
-) -> xr.Dataset:
-    entries = [e for r in results for e in r.entries] + problems
-    # one run per key, in order of first appearance
-    order: list[Hashable] = []
-    runs: dict[Hashable, dict[str, Any]] = {}
-    for r in results:
-        for key, name, alt, block, meta, run_entries in r.runs:
-            if key not in runs:
-                order.append(key)
-                runs[key] = {
-                    "name": name,
-                    "alt": alt,
-                    "block": block,
-                    "meta": dict(meta),
-                    "entries": list(run_entries),
-                }
-            else:
-                cur = runs[key]
-                cur["block"] = _asm.merge_blocks(cur["block"], block)
-                cur["meta"].update(meta)
-                cur["entries"].extend(e for e in run_entries if e not in cur["entries"])
-    for r in results:
-        for mo in r.meta_only:
-            target = _nearest_run(mo.directory, runs)
-            if target is not None:
-                runs[target]["meta"].update(mo.meta)
-    if not order:
-        raise RLExploreError(_nothing_loaded(entries, ignored))
-    names = _unique_names([(runs[k]["name"], runs[k]["alt"]) for k in order])
-    final: dict[str, dict[str, Any]] = {}
-    final_order: list[str] = []
-    for key, name in zip(order, names):
-        run = runs.pop(key)
-        new = _rename(name, rename)
-        for e in run["entries"]:
-            e.runs = [new if x == run["name"] else x for x in e.runs]
-            if new not in e.runs:
-                e.runs.append(new)
-        if new in final:  # renamed onto another run: merge (later wins)
-            final[new]["block"] = _asm.merge_blocks(final[new]["block"], run["block"])
-            final[new]["meta"].update(run["meta"])
-        else:
-            final[new] = run
-            final_order.append(new)
-    for e in entries:  # names given before disambiguation that are gone now
-        e.runs = [x for x in dict.fromkeys(e.runs) if x in final]
-    report = {
-        "files": [e.as_dict() for e in entries],
-        "ignored": {"count": len(ignored), "examples": ignored[:10]},
-        "options": {"restarts": restarts},
-    }
-    _maybe_warn(entries)
-    blocks = [final[n]["block"] for n in final_order]
-    meta = {n: final[n]["meta"] for n in final_order}
-    final.clear()
-    return _asm.assemble(final_order, blocks, meta, report)
-
-
-def _nearest_run(directory: Path, runs: dict[Hashable, dict[str, Any]]) -> Hashable | None:
-    by_dir = {}
-    for key in runs:
-        if isinstance(key, tuple) and len(key) == 2 and key[0] == "tensorboard":
-            by_dir[key[1]] = key
-    d = directory.resolve()
-    for parent in [d, *d.parents]:
-        if str(parent) in by_dir:
-            return by_dir[str(parent)]
-    return None
-
-
-def _unique_names(pairs: list[tuple[str, str]]) -> list[str]:
-    counts: dict[str, int] = {}
-    for name, _ in pairs:
-        counts[name] = counts.get(name, 0) + 1
-    out = [name if counts[name] == 1 else name + alt for name, alt in pairs]
-    seen: dict[str, int] = {}
-    result = []
-    for name in out:
-        k = seen.get(name, 0)
-        seen[name] = k + 1
-        result.append(name if k == 0 else f"{name} [{k + 1}]")
-    # a suffixed name could collide with a real one; suffix again until unique
-    while len(set(result)) < len(result):
-        seen2: dict[str, int] = {}
-        fixed = []
-        for name in result:
-            k = seen2.get(name, 0)
-            seen2[name] = k + 1
-            fixed.append(name if k == 0 else f"{name} [{k + 1}]")
-        result = fixed
-    return result
-
-
-def _rename(name: str, rename: Any) -> str:
-    if rename is None:
-        return name
-    new = rename(name) if callable(rename) else rename.get(name, name)
-    if not isinstance(new, str) or not new:
-        raise RLExploreError(
-            f"rename gave {new!r} for run {name!r}; run names must be non-empty strings"
-        )
-    return new
-
-
-def _nothing_loaded(entries: list[FileEntry], ignored: list[str]) -> str:
-    lines = ["no scalar values could be loaded:"]
-    for e in entries[:20]:
-        why = "; ".join([f"{k} ({v})" for k, v in e.skipped.items()] + e.notes) or "no scalars"
-        lines.append(f"- {e.path} [{e.format}]: {why}")
-    if ignored:
-        lines.append(f"- {len(ignored)} files of no known log format, e.g. {ignored[0]}")
-    if len(lines) == 1:
-        lines.append("- no files found")
-    return "\n".join(lines)
-
-
-def _maybe_warn(entries: list[FileEntry]) -> None:
-    bad = []
-    for e in entries:
-        reasons = [
-            f"{n} {why}" for why, n in e.skipped.items() if any(w in why for w in _WARN_REASONS)
-        ]
-        if reasons:
-            bad.append(f"{e.path}: " + ", ".join(reasons))
-    if bad:
-        more = f" (and {len(bad) - 3} more files)" if len(bad) > 3 else ""
-        warnings.warn(
-            "some input could not be read: "
-            + "; ".join(bad[:3])
-            + more
-            + ". See rlexplore.report(ds).",
-            RLExploreWarning,
-            stacklevel=3,
-        )
-
-
-_TUNED = False
-
-
-def _tune_allocator() -> None:
-    """Return large freed arrays to the system at once (glibc only, once per process).
-
-    glibc raises its mmap threshold after the first large free, so the many 10-100 MB
-    temporary arrays of a big load end up on the heap, whose freed space the process
-    keeps: the resident peak then doubles. A fixed 4 MiB threshold (as with
-    ``MALLOC_MMAP_THRESHOLD_``) keeps the peak near the final Dataset's size. Set
-    ``RLEXPLORE_NO_MALLOPT=1`` to leave the allocator alone.
+    Raises
+    ------
+    ValueError
+        If `rep` is not a load report.
     """
-    global _TUNED
-    if (
-        _TUNED
-        or not sys.platform.startswith("linux")
-        or os.environ.get("RLEXPLORE_NO_MALLOPT")
-        or "MALLOC_MMAP_THRESHOLD_" in os.environ
-    ):
-        return
-    _TUNED = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
-def _progress_bar(total: int, progress: bool | None):
-    if progress is False or total <= 0:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(
-        total=total,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        desc="rlexplore.load",
-        delay=0 if progress else 1.0,
-        leave=False,
-        file=sys.stderr,
-    )
+    return LoadReport.from_dict(rep).format(ds)
 
 
 def formats() -> list[tuple[str, str]]:

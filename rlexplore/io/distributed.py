@@ -24,11 +24,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from ..dataset import LOGGED, METRIC, RUN, VALUE, WALL_TIME, get_report, set_report, validate
+from ..dataset import METRIC, set_report, validate
+from ..dataset.blocks import Block, assemble, blocks_of
+from ..dataset.report import LoadReport, load_report
+from ..dataset.store import assemble_parts, open_zarr, write_part
 from ..errors import RLExploreError, RLExploreWarning, missing_extra
+from .core import load_dataset
 
 _DOCUMENTS = (".md", ".rst", ".html", ".pdf", ".png", ".jpg", ".jpeg", ".svg", ".gif")
 
@@ -103,8 +106,11 @@ def load_distributed(
     if to is None:
         results, skipped = _split(_run_all(client, _load_task, tasks, root, load_kwargs))
         ds = concat_runs(results)
-        return set_report(ds, {**get_report(ds), "skipped_folders": skipped}) if skipped else ds
-    from ..lazy import assemble, open_zarr
+        if skipped:
+            rep = load_report(ds)
+            rep.skipped_folders += skipped
+            set_report(ds, rep)
+        return ds
 
     store = Path(to).absolute()  # workers in other processes or machines see the same path
     if store.exists():
@@ -116,14 +122,14 @@ def load_distributed(
         )
         infos, skipped = _split(infos)
         if skipped:
-            infos[0]["report"] = {**infos[0]["report"], "skipped_folders": skipped}
-        assemble(infos, store)
+            infos[0]["report"].skipped_folders += skipped
+        assemble_parts(infos, store)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
     return open_zarr(store)
 
 
-def iter_runs(source: str | Path, **load_kwargs: Any) -> Iterator[xr.Dataset]:
+def iter_runs(source: str | os.PathLike[str], **load_kwargs: Any) -> Iterator[xr.Dataset]:
     """Load a log tree one task (run directory) at a time, in order, named as by load."""
     root = Path(source)
     for task in partition(root):
@@ -137,56 +143,58 @@ def iter_runs(source: str | Path, **load_kwargs: Any) -> Iterator[xr.Dataset]:
 def concat_runs(datasets: list[xr.Dataset]) -> xr.Dataset:
     """Join Datasets of distinct runs into one (outer join on metrics and steps).
 
-    Per-run coordinates missing from some Datasets become NaN (numbers) or ``""``.
+    Built with the one builder (:func:`rlexplore.dataset.blocks.assemble`) from the
+    parts' arrays; per-run coordinates missing from some Datasets become NaN (numbers)
+    or ``""``, and the load reports are merged.
     """
     if not datasets:
         raise RLExploreError("no runs were loaded")
-    datasets = _harmonize(datasets)
+    names: list[str] = []
+    blocks: list[Block] = []
+    meta: dict[str, dict[str, Any]] = {}
+    for ds in datasets:
+        n, b, m = blocks_of(ds)
+        names += n
+        blocks += b
+        meta.update(m)
+    if len(set(names)) < len(names):
+        dups = sorted({r for r in names if names.count(r) > 1})
+        raise RLExploreError(f"run names must be unique across datasets; repeated: {dups[:10]}")
     metrics = list(dict.fromkeys(m for ds in datasets for m in ds[METRIC].values.tolist()))
-    fill = {VALUE: np.nan, WALL_TIME: np.nan, LOGGED: False}
-    out = xr.concat(
-        datasets, dim=RUN, join="outer", fill_value=fill, coords="minimal", compat="override"
-    )
-    out = out.reindex({METRIC: np.array(metrics, dtype=object)})
-    if LOGGED in out:
-        out[LOGGED] = out[LOGGED].fillna(False).astype(bool)
-    out.attrs = {}
-    return validate(set_report(out, merge_reports([get_report(ds) for ds in datasets])))
+    report = _merge([load_report(ds) for ds in datasets])
+    out = assemble(names, blocks, meta, LoadReport(), metric_order=metrics)
+    return validate(set_report(out, report))
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """One load report from many: lists are joined, numbers added, dicts merged.
+    """One load report (as dicts) from many, by :meth:`LoadReport.merge`.
 
     Examples
     --------
-    >>> merge_reports([{"files": [1], "build": {"points": 2}}, {"files": [3], "build": {"points": 4}}])
-    {'files': [1, 3], 'build': {'points': 6}}
+    >>> a = {"files": [{"path": "a.jsonl", "format": "jsonl"}], "build": {"points": 2}}
+    >>> b = {"files": [{"path": "b.jsonl", "format": "jsonl"}], "build": {"points": 4}}
+    >>> merged = merge_reports([a, b])
+    >>> [f["path"] for f in merged["files"]], merged["build"]["points"]
+    (['a.jsonl', 'b.jsonl'], 6)
     """
-    merged: dict[str, Any] = {}
-    for rep in reports:
-        for key, val in rep.items():
-            merged[key] = _merge_value(merged[key], val) if key in merged else val
+    return _merge([LoadReport.from_dict(r) for r in reports]).as_dict()
+
+
+def _merge(reports: list[LoadReport]) -> LoadReport:
+    if not reports:
+        return LoadReport()
+    merged = reports[0]
+    for rep in reports[1:]:
+        merged = merged.merge(rep)
     return merged
-
-
-def _merge_value(a: Any, b: Any) -> Any:
-    if isinstance(a, list) and isinstance(b, list):
-        return a + b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return merge_reports([a, b])
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return a + b
-    return a
 
 
 def _load_task(task: Path, root: Path, load_kwargs: dict[str, Any]) -> xr.Dataset | dict[str, str]:
     """Load one task; a folder with nothing loadable gives ``{"path", "reason"}``."""
-    from .api import load
-
     kwargs = dict(load_kwargs)
     rename = _compose(_path_names(task, root), kwargs.pop("rename", None))
     try:
-        return load(task, rename=rename, **kwargs)
+        return load_dataset(task, rename=rename, **kwargs)
     except RLExploreError as err:  # one bad folder must not sink thousands of good ones
         return {"path": str(task), "reason": str(err)}
 
@@ -238,8 +246,6 @@ def _only_unknown_files(reason: str) -> bool:
 
 
 def _load_and_write(task: Path, root: Path, load_kwargs: dict[str, Any]) -> dict[str, Any]:
-    from ..lazy import write_part
-
     kwargs = dict(load_kwargs)
     parts = Path(kwargs.pop("_parts"))
     ds = _load_task(task, root, kwargs)
@@ -253,7 +259,7 @@ def _run_all(
     client: Any, fn: Callable, tasks: list[Path], root: Path, kwargs: dict[str, Any]
 ) -> list:
     """`fn(task, root, kwargs)` for every task, on `client` or dask's default scheduler."""
-    client = client if client is not None else _default_client()
+    client = client if client is not None else default_client()
     if client is not None:
         futures = client.map(fn, tasks, root=root, load_kwargs=kwargs, pure=False)
         return client.gather(futures)
@@ -264,33 +270,13 @@ def _run_all(
     return list(dask.compute(*(dask.delayed(fn)(t, root, kwargs) for t in tasks)))
 
 
-def _default_client() -> Any:
+def default_client() -> Any:
+    """The running dask.distributed client, or None (none started, or dask not installed)."""
     try:
-        from distributed import default_client
+        from distributed import default_client as running_client
     except ImportError:
         return None
     try:
-        return default_client()
+        return running_client()
     except ValueError:  # no client has been started
         return None
-
-
-def _harmonize(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
-    """Give every Dataset the same data variables and per-run coordinates."""
-    names = sorted({k for ds in datasets for k in ds.coords if ds[k].dims == (RUN,) and k != RUN})
-    numeric = {k: all(ds[k].dtype.kind == "f" for ds in datasets if k in ds.coords) for k in names}
-    has = {v: any(v in ds for ds in datasets) for v in (LOGGED, WALL_TIME)}
-    out = []
-    for ds in datasets:
-        missing = {k: (RUN, _blank(ds.sizes[RUN], numeric[k])) for k in names if k not in ds.coords}
-        ds = ds.assign_coords(missing)
-        if has[LOGGED] and LOGGED not in ds:
-            ds[LOGGED] = ds[VALUE].notnull()
-        if has[WALL_TIME] and WALL_TIME not in ds:
-            ds[WALL_TIME] = xr.full_like(ds[VALUE].isel({METRIC: 0}, drop=True), np.nan)
-        out.append(ds)
-    return out
-
-
-def _blank(n: int, numeric: bool) -> np.ndarray:
-    return np.full(n, np.nan) if numeric else np.full(n, "", dtype=object)

@@ -8,9 +8,7 @@ names from any of its files: ``eval_<x>`` becomes ``eval/<x>``, ``test_<x>`` bec
 
 from __future__ import annotations
 
-import ast
 import json
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,15 +16,23 @@ from typing import Any
 
 from ..dataset.build import hparam_coords
 from .base import (
+    ANSI,
     Context,
     FileEntry,
     Interner,
     Loader,
     Table,
     Unit,
-    _size,
+    decode_text,
+    file_size,
+    literal_dict,
     register,
+    step_problem,
     table_from_records,
+    text_head,
+    to_number,
+    to_step,
+    value_problem,
 )
 
 #: trainer_state.json keys kept as hyperparameters (the Trainer arguments it records)
@@ -50,36 +56,18 @@ def tb_name(key: str) -> str:
     return "train/" + key
 
 
-def to_number(v: Any) -> float | None:
-    """A logged value as a float: numbers, bools and numeric strings; None otherwise."""
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        s = v.strip()
-        m = _NP_WRAPPED.match(s)
-        if m:
-            s = m.group(1)
-        try:
-            return float(s)
-        except ValueError:
-            return None
-    return None
-
-
-_NP_WRAPPED = re.compile(r"^(?:np|numpy)\.\w+\((.*)\)$")
-
-
 # --------------------------------------------------------------------------- trainer_state
 
 
 class TrainerStateLoader(Loader):
+    """``trainer_state.json`` of the HF Trainer and TRL: its ``log_history``, newest copy."""
+
     name = "trainer_state"
     description = "HuggingFace Trainer / TRL trainer_state.json (log_history); newest checkpoint"
     priority = 20
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         h = head.lstrip()
         return h.startswith(b"{") and b'"log_history"' in head
 
@@ -91,35 +79,57 @@ class TrainerStateLoader(Loader):
         units = []
         for _dir, files in sorted(by_run.items(), key=lambda kv: str(kv[0])):
             if any(_CHECKPOINT.match(f.parent.name) for f in files) and len(files) > 1:
-                ranked = sorted(files, key=_global_step)
-                newest = ranked[-1]
-                unit = Unit(self, [newest], root, given_file, _size(newest))
-                unit.older = ranked[:-1]  # type: ignore[attr-defined]
+                ranked = sorted(files, key=_global_step, reverse=True)
+                unit = Unit(self, [ranked[0]], root, given_file, file_size(ranked[0]))
+                unit.older = ranked[1:]
                 units.append(unit)
             else:
-                units.extend(Unit(self, [f], root, given_file, _size(f)) for f in files)
+                units.extend(Unit(self, [f], root, given_file, file_size(f)) for f in files)
         return units
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read the newest copy; when it is truncated or unreadable, the next newest."""
+        out: list[Any] = []
+        failed: list[FileEntry] = []
+        state = None
         path = unit.paths[0]
-        entry = FileEntry(str(path), self.name)
-        out: list[Any] = [entry]
-        for old in getattr(unit, "older", []):
+        for path in [unit.paths[0], *unit.older]:
+            entry = FileEntry(str(path), self.name)
+            out.append(entry)
+            try:
+                with open(path, "rb") as f:
+                    raw = f.read()
+            except OSError as err:
+                entry.skip(f"unreadable file ({err.strerror or err})")
+                failed.append(entry)
+                continue
+            ctx.progress(len(raw))
+            try:
+                state = json.loads(decode_text(raw))
+            except RecursionError:
+                entry.skip("malformed trainer_state (nested too deeply)")
+            except ValueError as err:
+                entry.skip(f"malformed JSON, truncated? ({err})")
+            else:
+                if isinstance(state, dict) and isinstance(state.get("log_history"), list):
+                    break
+                entry.skip("malformed trainer_state (no log_history list)")
+            state = None
+            failed.append(entry)
+        for e in failed if unit.older else []:
+            e.note(
+                f"this copy could not be read: the run's last steps come from an older copy"
+                f" ({path if state is not None else 'none readable'}) and may be missing"
+            )
+        read_entry = out[-1]
+        for old in unit.older[len(out) - 1 :]:
             e = FileEntry(str(old), self.name)
-            e.note(f"an older checkpoint copy of the run; the newest, {path}, was read")
+            e.note(f"an older checkpoint copy of the run; {path} was read")
             out.append(e)
-        with open(path, "rb") as f:
-            raw = f.read()
-        ctx.progress(len(raw))
-        try:
-            state = json.loads(raw.decode("utf-8", "replace"))
-        except ValueError as err:
-            entry.skip(f"malformed JSON ({err})")
+        if state is None:
             return out
-        history = state.get("log_history") if isinstance(state, dict) else None
-        if not isinstance(history, list):
-            entry.skip("malformed trainer_state (no log_history list)")
-            return out
+        entry = read_entry
+        history = state["log_history"]
         run_dir = _run_dir(path)
         name = ctx.run_name(run_dir, unit.root)
         stepped = []
@@ -127,16 +137,14 @@ class TrainerStateLoader(Loader):
             if not isinstance(rec, dict):
                 entry.skip("log_history entries that are not objects")
                 continue
-            step = rec.get("step")
-            if (
-                isinstance(step, bool)
-                or not isinstance(step, (int, float))
-                or not math.isfinite(step)
-                or step != int(step)
-            ):
-                entry.skip("log_history entries without a whole-number step")
+            raw_step = rec.get("step")
+            step = to_step(raw_step) if isinstance(raw_step, (int, float)) else None
+            if step is None:
+                entry.skip(
+                    step_problem(raw_step) or "log_history entries without a whole-number step"
+                )
                 continue
-            stepped.append((rec, int(step)))
+            stepped.append((rec, step))
         metrics, m_idx, steps, values = _points(stepped, entry)
         hp = {k: state[k] for k in STATE_HPARAMS if isinstance(state.get(k), (int, float, str))}
         meta = {"source": str(path), "format": self.name, **hparam_coords(hp)}
@@ -174,7 +182,7 @@ def _points(stepped, entry: FileEntry):
                 continue
             x = to_number(v)
             if x is None:
-                entry.skip("null values" if v is None else "non-numeric values")
+                entry.skip(value_problem(v))
                 continue
             m_idx.append(metrics(tb_name(key)))
             steps.append(step)
@@ -188,15 +196,19 @@ def _run_dir(path: Path) -> Path:
 
 
 def _global_step(path: Path) -> tuple[int, int]:
-    """Rank copies: the one with the most steps, ties to the run directory's own copy."""
+    """Rank copies: the one with the most steps, ties to the run directory's own copy.
+
+    A copy that cannot be parsed ranks by its checkpoint number (the run directory's own
+    copy last of all), so a newest copy cut short is still known as the newest.
+    """
+    m = _CHECKPOINT.match(path.parent.name)
+    ckpt = int(m.group(1)) if m else 1 << 62
     try:
         with open(path, "rb") as f:
             state = json.load(f)
         step = int(state.get("global_step") or 0)
-    except (OSError, ValueError, TypeError, AttributeError):
-        step = -1
-    m = _CHECKPOINT.match(path.parent.name)
-    ckpt = int(m.group(1)) if m else 1 << 62
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
+        step = ckpt  # unreadable: ranked by where it sits (a truncated newest stays newest)
     return (step, ckpt)
 
 
@@ -215,53 +227,46 @@ _TRAINER_KEYS = (
 )
 _TOTAL = re.compile(r"Total (?:optimization )?steps = ([\d,]+)")
 _TQDM = re.compile(r"\|\s*(\d+)/(\d+) \[")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-SNIFF_TEXT_BYTES = 8 << 20
-
-
-def _text_head(path: Path, head: bytes, n: int = SNIFF_TEXT_BYTES) -> str | None:
-    """The first `n` bytes of a text file as str, None for binary files."""
-    if b"\x00" in head:
-        return None
-    with open(path, "rb") as f:
-        data = f.read(n)
-    return data.decode("utf-8", "replace")
 
 
 class HFConsoleLoader(Loader):
+    """The HF Trainer's console output: the printed log dicts, steps inferred."""
+
     name = "hf_console"
     description = "HuggingFace Trainer console output (printed {'loss': …} dicts)"
     priority = 80
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if head.lstrip()[:2] in (b'{"', b"[{", b"[") or head.lstrip()[:1] == b"[":
             return False  # JSON, not a console log
-        text = _text_head(path, head)
+        text = text_head(path, head)
         if text is None:
             return False
-        for line in re.split(r"[\r\n]", _ANSI.sub("", text)):
+        for line in re.split(r"[\r\n]", ANSI.sub("", text)):
             line = line.lstrip()
             if (
                 _DICT_LINE.match(line)
                 and any(k in line for k in _TRAINER_KEYS)
-                and _is_log_dict(_literal_dict(line))
+                and _is_log_dict(literal_dict(line))
             ):
                 return True
         return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
         with open(path, "rb") as f:
             raw = f.read()
         ctx.progress(len(raw))
-        text = _ANSI.sub("", raw.decode("utf-8", "replace"))
+        text = ANSI.sub("", raw.decode("utf-8", "replace"))
         dicts: list[dict[str, Any]] = []
         for line in re.split(r"[\r\n]", text):
             line = line.lstrip()
             if not _DICT_LINE.match(line):
                 continue
-            d = _literal_dict(line)
+            d = literal_dict(line)
             if not _is_log_dict(d):
                 continue
             keys = set(d)
@@ -307,40 +312,6 @@ def _is_log_dict(d: Any) -> bool:
             for k, v in d.items()
         )
     )
-
-
-def _literal_dict(text: str) -> Any:
-    """Parse a printed dict at the start of `text` (ignoring what follows its end)."""
-    end = _matching_brace(text)
-    if end < 0:
-        return None
-    try:
-        return ast.literal_eval(text[: end + 1])
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _matching_brace(text: str) -> int:
-    depth = 0
-    quote = None
-    esc = False
-    for i, c in enumerate(text):
-        if quote:
-            if esc:
-                esc = False
-            elif c == "\\":
-                esc = True
-            elif c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
 
 
 def _infer_steps(

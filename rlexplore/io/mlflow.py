@@ -25,9 +25,12 @@ from .base import (
     Loader,
     Table,
     Unit,
-    _size,
+    file_size,
     register,
+    special_kind,
+    step_problem,
     table_from_records,
+    to_step,
 )
 
 DBL_MAX = sys.float_info.max
@@ -70,18 +73,23 @@ def _walk_values(base: Path) -> Iterable[tuple[str, Path]]:
     for dirpath, _, files in os.walk(base):
         for f in sorted(files):
             p = Path(dirpath) / f
-            yield p.relative_to(base).as_posix(), p
+            if special_kind(p) is None:  # a FIFO would block: never opened
+                yield p.relative_to(base).as_posix(), p
 
 
 class MLflowFileLoader(Loader):
+    """An MLflow file store (``mlruns/``): every run of every experiment."""
+
     name = "mlflow"
     description = "MLflow file store (mlruns/<experiment>/<run>/metrics/<key>)"
     priority = 5
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         return False  # a directory format: see claim_dir
 
     def claim_dir(self, path: Path) -> bool:
+        """Whether `path` is a directory of this format (see :meth:`Loader.claim_dir`)."""
         if not path.is_dir():
             return False
         if _is_experiment_dir(path) or _is_run_dir(path):
@@ -96,6 +104,7 @@ class MLflowFileLoader(Loader):
         )
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         top = unit.paths[0]
         if _is_run_dir(top):
             exp_dirs = [(top.parent, [top])]
@@ -140,9 +149,12 @@ class MLflowFileLoader(Loader):
                 try:
                     ts = float(parts[0])
                     val = float(parts[1])
-                    step = int(parts[2]) if len(parts) > 2 else 0
                 except (ValueError, IndexError):
                     entry.skip("malformed metric lines")
+                    continue
+                step = to_step(parts[2]) if len(parts) > 2 else 0
+                if step is None:
+                    entry.skip(step_problem(parts[2]) or "malformed metric lines")
                     continue
                 m_idx.append(metrics(key))
                 steps.append(step)
@@ -178,11 +190,14 @@ class MLflowFileLoader(Loader):
 
 
 class MLflowSQLiteLoader(Loader):
+    """An MLflow SQLite tracking database (``mlflow.db``)."""
+
     name = "mlflow_sqlite"
     description = "MLflow SQLite store (mlflow.db)"
     priority = 6
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         if not head.startswith(b"SQLite format 3\x00"):
             return False
         try:
@@ -195,9 +210,10 @@ class MLflowSQLiteLoader(Loader):
         return {"metrics", "runs", "experiments"} <= names
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         path = unit.paths[0]
         entry = FileEntry(str(path), self.name)
-        ctx.progress(_size(path))
+        ctx.progress(file_size(path))
         out: list[Any] = [entry]
         try:
             con = _connect(path)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 try:  # pragma: no cover - depends on the build
-    from . import _tfrecord as _c
+    from . import _tfrecord as _c  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
     _c = None
 
@@ -86,13 +86,13 @@ def _crc32c_py(data: bytes) -> int:
 
 def _pick_crc() -> Callable[[bytes], int]:
     try:  # fast optional implementations with the same results
-        import google_crc32c  # type: ignore
+        import google_crc32c
 
         return lambda data: google_crc32c.value(bytes(data))
     except ImportError:
         pass
     try:
-        import crc32c  # type: ignore
+        import crc32c
 
         return lambda data: crc32c.crc32c(bytes(data))
     except ImportError:

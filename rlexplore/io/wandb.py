@@ -27,8 +27,9 @@ from .base import (
     Unit,
     register,
     table_from_records,
+    to_number,
+    to_step,
 )
-from .hf import to_number
 
 HEADER = b":W&B"
 BLOCK = 32768
@@ -89,14 +90,18 @@ def read_wandb_log(data: bytes) -> tuple[list[bytes], dict[str, int]]:
 
 
 class WandbOfflineLoader(Loader):
+    """A W&B offline run directory (``run-*.wandb``), decoded with the ``wandb`` package."""
+
     name = "wandb_offline"
     description = "W&B offline run directory (run-*.wandb, via the wandb package)"
     priority = 7
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this format reads `path` (see :meth:`Loader.sniff`)."""
         return head.startswith(HEADER)
 
     def claim_dir(self, path: Path) -> bool:
+        """Whether `path` is a directory of this format (see :meth:`Loader.claim_dir`)."""
         if path.is_file():
             return False
         try:
@@ -105,8 +110,11 @@ class WandbOfflineLoader(Loader):
             return False
 
     def read(self, unit: Unit, ctx: Context) -> Iterable[Table | FileEntry]:
+        """Read one unit (see :meth:`Loader.read`)."""
         top = unit.paths[0]
-        files = [top] if top.is_file() else sorted(top.glob("run-*.wandb"))
+        files = (
+            [top] if top.is_file() else sorted(p for p in top.glob("run-*.wandb") if p.is_file())
+        )
         out: list[Any] = []
         for f in files:
             out.extend(self._read_file(f, ctx))
@@ -115,7 +123,7 @@ class WandbOfflineLoader(Loader):
     def _read_file(self, path: Path, ctx: Context) -> list[Any]:
         entry = FileEntry(str(path), self.name)
         try:
-            from wandb.proto import wandb_internal_pb2 as pb  # type: ignore
+            from wandb.proto import wandb_internal_pb2 as pb
         except ImportError:
             raise missing_extra("wandb", "wandb") from None
         data = path.read_bytes()
@@ -134,7 +142,7 @@ class WandbOfflineLoader(Loader):
         name = None
         config: dict[str, Any] = {}
         for raw in raw_records:
-            rec = pb.Record()
+            rec = pb.Record()  # type: ignore[attr-defined]
             try:
                 rec.ParseFromString(raw)
             except Exception:  # noqa: BLE001 - protobuf's DecodeError
@@ -153,13 +161,14 @@ class WandbOfflineLoader(Loader):
                     key = "/".join(item.nested_key) if item.nested_key else item.key
                     try:
                         row[key] = json.loads(item.value_json)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         entry.skip("malformed values")
                 step = row.pop("_step", None)
                 if step is None and rec.history.HasField("step"):
                     step = rec.history.step.num
-                if not isinstance(step, (int, float)) or isinstance(step, bool):
-                    entry.skip("history rows without a step")
+                step = to_step(step) if isinstance(step, (int, float)) else None
+                if step is None:
+                    entry.skip("history rows without a whole-number int64 step")
                     continue
                 wall = to_number(row.pop("_timestamp", None))
                 for key, v in _flat(row):
@@ -171,7 +180,7 @@ class WandbOfflineLoader(Loader):
                         entry.skip("null values" if v is None else "non-numeric values")
                         continue
                     m_idx.append(metrics(key))
-                    steps.append(int(step))
+                    steps.append(step)
                     values.append(x)
                     walls.append(math.nan if wall is None else wall)
         meta = {
@@ -205,7 +214,7 @@ def _config_items(items: Iterable[Any], config: dict[str, Any]) -> None:
         key = "/".join(item.nested_key) if item.nested_key else item.key
         try:
             v = json.loads(item.value_json)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(v, dict) and set(v) >= {"value"} and set(v) <= {"value", "desc"}:
             v = v["value"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Callable, Hashable
@@ -11,11 +12,8 @@ from typing import Any
 import xarray as xr
 
 from ..errors import RLExploreError
-from ..io import api as _api
-from ..io import base as _base
-from ..io import records as _records
-from ..io import tensorboard as _tb
-from .tails import Tail, jsonl_tables, read_events, read_lines, tensorboard_tables, with_output
+from ..io.base import HEAD_BYTES, Context, FileEntry, Loader, Reader, Unit, file_size, get_loader
+from ..io.core import RESTARTS, UnitResult, build, discover, read_unit, reduce_unit, sniff_file
 from .watch import Watch
 
 
@@ -62,18 +60,18 @@ class Follower:
         rename: Any = None,
         step_key: str | None = None,
     ) -> None:
-        if restarts not in _api.RESTARTS:
-            raise RLExploreError(f"restarts must be one of {_api.RESTARTS}, got {restarts!r}")
+        if restarts not in RESTARTS:
+            raise RLExploreError(f"restarts must be one of {RESTARTS}, got {restarts!r}")
         self.source = Path(os.fspath(source)).expanduser()
         if not self.source.exists():
             raise RLExploreError(f"{self.source}: no such file or directory")
-        self._fmt = None if format == "auto" else _base.get_loader(format)
+        self._fmt = None if format == "auto" else get_loader(format)
         self._restarts, self._rename = restarts, rename
         self._sniffed: dict[Path, tuple[str | None, int]] = {}
-        self._tails: dict[Path, Tail] = {}
-        self._signatures: dict[tuple, tuple] = {}
-        self._results: dict[tuple, Any] = {}
-        self._ctx = _base.Context(options={"step_key": step_key})
+        self._readers: dict[tuple[Hashable, ...], Reader] = {}
+        self._signatures: dict[tuple[Hashable, ...], tuple[Any, ...]] = {}
+        self._results: dict[tuple[Hashable, ...], UnitResult] = {}
+        self._ctx = Context(options={"step_key": step_key})
         self.dataset: xr.Dataset | None = None
         self.polls = 0
         self._warned: set[str] = set()
@@ -112,13 +110,16 @@ class Follower:
         keep = {_unit_key(u) for u in units}
         if set(self._results) != keep:  # files gone, or a file now read as another format
             self._results = {k: v for k, v in self._results.items() if k in keep}
+            self._readers = {k: v for k, v in self._readers.items() if k in keep}
             changed = True
         if not changed and self.dataset is not None:
             return False
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                self.dataset = _api._build(results, problems, ignored, self._rename, self._restarts)
+                self.dataset = build(
+                    results, problems, ignored, self._rename, self._restarts, [self.source]
+                )
         except RLExploreError:
             if any(r.runs for r in results):
                 raise
@@ -135,99 +136,60 @@ class Follower:
                 warnings.warn(w.message, stacklevel=3)
 
     # -- discovery -----------------------------------------------------------------------
-    def _discover(self) -> tuple[list[_base.Unit], list[str], list[_base.FileEntry]]:
-        if not self.source.is_dir():
-            return _api.discover(self.source, self._fmt)
-        claimed: dict[str, tuple[_base.Loader, list[Path]]] = {}
-        units: list[_base.Unit] = []
-        ignored: list[str] = []
-        problems: list[_base.FileEntry] = []
-        dir_loaders = [
-            lo
-            for lo in ([self._fmt] if self._fmt else _base.loaders())
-            if type(lo).claim_dir is not _base.Loader.claim_dir
-        ]
-        for dirpath, dirnames, filenames in os.walk(self.source):
-            here = Path(dirpath)
-            claimer = next((lo for lo in dir_loaders if _api._safe_claim(lo, here)), None)
-            if claimer is not None:
-                units.append(_base.Unit(claimer, [here], self.source, False, 0))
-                dirnames[:] = []
-                continue
-            dirnames[:] = sorted(
-                d for d in dirnames if d not in _api._SKIP_DIRS and not d.startswith(".")
-            )
-            for name in sorted(n for n in filenames if not n.startswith(".")):
-                loader = self._sniff(here / name, problems)
-                if loader is None:
-                    ignored.append(str(here / name))
-                else:
-                    claimed.setdefault(loader.name, (loader, []))[1].append(here / name)
-        for loader, paths in claimed.values():
-            units.extend(loader.group(paths, self.source, False))
-        return units, ignored, problems
+    def _discover(self) -> tuple[list[Unit], list[str], list[FileEntry]]:
+        return discover(self.source, self._fmt, sniff=self._sniff)
 
-    def _sniff(self, path: Path, problems: list[_base.FileEntry]) -> _base.Loader | None:
-        """The loader of `path`, decided from its first 4 KB as a fresh load does.
+    def _sniff(self, path: Path, fmt: Loader | None, problems: list[FileEntry]) -> Loader | None:
+        """The loader of `path`, decided from its head as a fresh load does.
 
         Until a file has 4 KB its head can still change what it looks like (one JSON line
-        is a JSON file, two are JSONL), so it is sniffed again whenever it grew; after
-        that the head of an append-only file is fixed and the decision final.
+        is a config, two are JSONL), so it is sniffed again whenever it grew; after that
+        the head of an append-only file is fixed and the decision final.
         """
-        size = _base._size(path)
+        size = file_size(path)
         known = self._sniffed.get(path)
-        if known is not None and (known[1] == size or known[1] >= _base.HEAD_BYTES):
-            return _base.get_loader(known[0]) if known[0] else None
-        loader = _api._sniff_file(path, self._fmt, problems, given=False)
-        name = loader.name if loader else None
-        if known is not None and known[0] != name:
-            self._tails.pop(path, None)  # read as another format so far: start over
-        self._sniffed[path] = (name, size)
+        if known is not None and (known[1] == size or known[1] >= HEAD_BYTES):
+            return get_loader(known[0]) if known[0] else None
+        loader = sniff_file(path, fmt, problems, given=False)
+        self._sniffed[path] = (loader.name if loader else None, size)
         return loader
 
     # -- reading -------------------------------------------------------------------------
-    def _refresh(self, unit: _base.Unit, key: tuple) -> bool:
+    def _refresh(self, unit: Unit, key: tuple[Hashable, ...]) -> bool:
         """Bring the cached result of `unit` up to date; True when it changed."""
-        incremental = {
-            _tb.TensorBoardLoader.name: (read_events, tensorboard_tables),
-            _records.JSONLLoader.name: (read_lines, jsonl_tables),
-        }
-        if unit.loader.name in incremental:
-            reader, build = incremental[unit.loader.name]
-            grew = [self._read_tail(p, reader) for p in unit.paths]
-            if not any(grew) and key in self._results:
-                return False
-            produced = build(unit, self._ctx, [self._tails[p] for p in unit.paths])
-        else:
+        reader = self._readers.get(key)
+        if reader is None:
+            reader = unit.loader.reader(unit, self._ctx)
+            if reader is not None:
+                self._readers[key] = reader
+        if reader is None:  # a format rewritten, not appended: read it again when it changed
             signature = tuple(_signature(p) for p in unit.paths)
             if self._signatures.get(key) == signature and key in self._results:
                 return False
             self._signatures[key] = signature
-            produced = None
-        self._results[key] = _api._run_unit(with_output(unit, produced), self._ctx, self._restarts)
+            self._results[key] = read_unit(unit, self._ctx, self._restarts)
+            return True
+        # unchanged files (same names, sizes, inodes): nothing to read
+        signature = tuple(_identity(p) for p in unit.paths)
+        if self._signatures.get(key) == signature and key in self._results:
+            return False
+        with contextlib.suppress(OSError):  # gone meanwhile: the next discovery drops it
+            self._bytes_read += reader.read(unit, self._ctx, final=False)
+        self._signatures[key] = signature
+        self._results[key] = reduce_unit(reader.produce(unit, self._ctx), self._restarts)
         return True
 
-    def _read_tail(self, path: Path, reader: Callable[[Path, Tail], int]) -> bool:
-        """Read the complete records appended to `path`; True when what it holds changed."""
-        tail = self._tails.get(path)
-        try:
-            st = path.stat()
-            size, ident = st.st_size, (st.st_dev, st.st_ino)
-        except OSError:
-            size, ident = 0, None
-        replaced = tail is not None and (size < tail.offset or ident != tail.ident)
-        if tail is None or replaced:  # new, or truncated or replaced by another file: start over
-            tail = self._tails[path] = Tail(ident=ident)
-        if size == tail.offset:
-            return replaced
-        before = tail.offset
-        consumed = reader(path, tail)
-        # the reader reads to the end of the file, which may have grown since `size`
-        self._bytes_read += max(size, tail.offset) - before
-        return consumed > 0 or replaced
+
+def _identity(path: Path) -> tuple[Any, ...]:
+    """Name, size and inode of an append-only file: it changed when any of them did."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), st.st_size, st.st_ino, st.st_dev)
 
 
-def _signature(path: Path) -> tuple:
+def _signature(path: Path) -> tuple[Any, ...]:
     try:
         st = path.stat()
     except OSError:
@@ -237,7 +199,7 @@ def _signature(path: Path) -> tuple:
     return (str(path), st.st_size, st.st_mtime_ns)
 
 
-def _tree_signature(path: Path) -> tuple:
+def _tree_signature(path: Path) -> tuple[Any, ...]:
     out = []
     for dirpath, _, files in os.walk(path):
         for f in sorted(files):
@@ -249,8 +211,8 @@ def _tree_signature(path: Path) -> tuple:
     return tuple(out)
 
 
-def _unit_key(unit: _base.Unit) -> tuple[Hashable, ...]:
+def _unit_key(unit: Unit) -> tuple[Hashable, ...]:
     """A unit's identity across polls: a TensorBoard run is its directory, whatever files it gains."""
-    if unit.loader.name == _tb.TensorBoardLoader.name:
+    if unit.loader.name == "tensorboard":
         return (unit.loader.name, str(unit.paths[0].parent))
     return (unit.loader.name, tuple(str(p) for p in unit.paths))

@@ -5,19 +5,36 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import xarray as xr
 
-if TYPE_CHECKING:
-    from .follower import Follower
+
+class Pollable(Protocol):
+    """What a :class:`Watch` polls: a :class:`~rlexplore.live.Follower`, say."""
+
+    dataset: xr.Dataset | None
+
+    def poll(self) -> bool:
+        """Read what is new; True when :attr:`dataset` changed."""
+        ...
 
 
 class Watch:
-    """A running :meth:`Follower.start`: polls on a timer until :meth:`stop`."""
+    """A running :meth:`Follower.start`: polls on a timer until :meth:`stop`.
+
+    Parameters
+    ----------
+    follower : Pollable
+        What to poll (its ``poll()`` and ``dataset``).
+    interval : float
+        Seconds between polls.
+    on_change : callable
+        Called with the new dataset after each poll that changed it.
+    """
 
     def __init__(
-        self, follower: Follower, interval: float, on_change: Callable[[xr.Dataset], Any]
+        self, follower: Pollable, interval: float, on_change: Callable[[xr.Dataset], Any]
     ) -> None:
         self.follower, self.interval, self.on_change = follower, interval, on_change
         self.errors: list[str] = []
@@ -48,7 +65,7 @@ class Watch:
     def step(self) -> bool:
         """One poll now; True when the data changed (and `on_change` was called)."""
         try:
-            if self.follower.poll():
+            if self.follower.poll() and self.follower.dataset is not None:
                 self.on_change(self.follower.dataset)
                 return True
         except Exception as err:  # noqa: BLE001 - a bad poll must not end following
@@ -59,7 +76,7 @@ class Watch:
         if not self.running:
             return
         self.step()
-        if self.running:
+        if self.running and self._loop is not None:
             self._handle = self._loop.call_later(self.interval, self._tick)
 
     def _run_thread(self) -> None:

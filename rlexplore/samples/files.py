@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RLExploreError
+from ..io import run_name
 from . import trl, verl, wandb_tables
-from .naming import run_name
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rlexplore as rlx
-from rlexplore.io import assemble, tfrecord
-from rlexplore.io.base import Table
+from rlexplore.dataset import blocks as assemble
+from rlexplore.dataset.blocks import Table
+from rlexplore.io import tfrecord
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -39,31 +38,6 @@ def test_empty_files(tmp_path):
     assert ds.sizes["run"] == 1
     notes = {f["path"]: f["notes"] for f in rlx.get_report(ds)["files"]}
     assert "empty file" in notes[str(tmp_path / "events.out.tfevents.1.host")]
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
-def test_unreadable_file(tmp_path):
-    f = tmp_path / "m.jsonl"
-    f.write_text('{"step": 1, "x": 2}\n')
-    f.chmod(0)
-    with pytest.raises(rlx.RLExploreError, match="m.jsonl"):
-        rlx.load(f)
-
-
-def test_unreadable_file_in_a_walk_is_reported(tmp_path, monkeypatch):
-    (tmp_path / "a.jsonl").write_text('{"step": 1, "x": 2}\n')
-    (tmp_path / "b.jsonl").write_text('{"step": 1, "x": 3}\n')
-    real_open = open
-
-    def failing_open(path, *a, **k):
-        if str(path).endswith("b.jsonl"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *a, **k)
-
-    monkeypatch.setattr("builtins.open", failing_open)
-    with pytest.warns(rlx.RLExploreWarning, match="unreadable"):
-        ds = rlx.load(tmp_path)
-    assert list(ds.run.values) == ["a"]
 
 
 def test_non_numeric_and_malformed_lines(tmp_path):

@@ -76,14 +76,14 @@ def test_on_a_local_cluster_equals_one_load(log_tree, cluster):
 def test_the_default_client_is_used(log_tree, cluster):
     from rlexplore.io import distributed as mod
 
-    assert mod._default_client() is cluster
+    assert mod.default_client() is cluster
     assert_same_runs(load_distributed(log_tree), load(log_tree))
 
 
 def test_without_a_client_the_default_dask_scheduler_runs_it(log_tree, monkeypatch):
     from rlexplore.io import distributed as mod
 
-    monkeypatch.setattr(mod, "_default_client", lambda: None)
+    monkeypatch.setattr(mod, "default_client", lambda: None)
     assert_same_runs(
         load_distributed(log_tree, format="tensorboard"), load(log_tree, format="tensorboard")
     )

@@ -42,6 +42,17 @@ def test_run_names_match_rlx_load_of_the_same_tree(tmp_path):
     assert "a/exp" in curves.run.values.tolist()
 
 
+def test_rlx_load_reads_the_curves_not_the_dumps(tmp_path):
+    """The dumps' per-sample scores are samples, not runs of metrics."""
+    write_run(tmp_path / "exp", steps=(1, 2))
+    (tmp_path / "exp" / "metrics.jsonl").write_text(
+        "\n".join(json.dumps({"step": s, "critic/score/mean": s / 10}) for s in range(5)) + "\n"
+    )
+    curves = rlx.load(tmp_path)
+    assert curves.run.values.tolist() == ["exp"]
+    assert curves.metric.values.tolist() == ["critic/score/mean"]
+
+
 def test_bad_lines_are_skipped_counted_and_warned_good_rows_kept(tmp_path):
     path = dump_generations(
         ["p1", "p2"], ["o1", "o2"], ["g", "g"], [1.0, 0.0], {}, tmp_path / "r" / "rollout", 7

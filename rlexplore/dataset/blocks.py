@@ -1,6 +1,7 @@
-"""The shared builder: loader tables → the run × metric × step Dataset.
+"""The one builder: tables of points → the run × metric × step Dataset.
 
-It applies the same rules as :func:`rlexplore.dataset.from_columns` (labels are strings,
+Every path builds here: the loaders, :func:`rlexplore.dataset.from_columns` (and so
+:func:`rlexplore.from_dataframe`), :class:`rlexplore.live.Follower`. The rules: labels are strings,
 runs and metrics keep their first-appearance order, **the later row wins** for a repeated
 (run, metric, step), ``logged`` only when a logged value is NaN, ``duplicates_resolved``
 in ``report["build"]``) plus the restart rule of TensorBoard: within one run, a record
@@ -8,24 +9,57 @@ whose step is lower than an earlier step of the same metric starts over from the
 supersedes that metric's earlier records at or after its step; a SessionLog START
 with records before it supersedes the records of every metric at or after its step.
 
-It differs from ``from_columns`` in memory: each table is reduced to a dense
-(metric × step) block of its run as soon as it is read, and the blocks are copied one by
-one into the final array, so the peak stays near twice the final Dataset. The tests
-check that both builders give identical Datasets.
+Memory: each :class:`Table` is reduced to a dense (metric × step) :class:`Block` of its
+run as soon as it is read (:func:`reduce_table`), and the blocks are copied one by one
+into the final array (:func:`assemble`), so the peak stays near twice the final Dataset.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ..dataset.build import _metadata_coords
-from ..dataset.report import set_report
-from ..dataset.schema import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME
-from .base import Table
+from .report import FileEntry, LoadReport, set_report
+from .schema import LOGGED, METRIC, RUN, STEP, VALUE, WALL_TIME, storable
+
+
+@dataclass
+class Table:
+    """One run's points from one read, as tidy long columns in record order.
+
+    ``metric`` holds indices into ``metrics``. Record order matters: when one
+    (metric, step) appears twice the later record wins, and a step that goes backwards
+    (a restarted job) supersedes that metric's earlier records from that step on.
+    Tables with equal ``key`` are parts of the same run and are merged in order.
+    """
+
+    key: Hashable
+    name: str
+    metrics: list[str]
+    metric: np.ndarray
+    step: np.ndarray
+    value: np.ndarray
+    wall_time: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: appended to ``name`` when another run has the same name (e.g. "/<file stem>")
+    alt: str = ""
+    files: list[tuple[FileEntry, int, int]] = field(default_factory=list)
+    session_starts: list[tuple[int, int]] = field(default_factory=list)
+    launches: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.metric = np.asarray(self.metric, dtype=np.int32)
+        self.step = np.asarray(self.step, dtype=np.int64)
+        self.value = np.asarray(self.value, dtype=np.float64)
+        if self.wall_time is not None:
+            self.wall_time = np.asarray(self.wall_time, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return int(self.step.size)
 
 
 @dataclass
@@ -51,7 +85,7 @@ class Block:
 
 
 def superseded_mask(
-    metric: np.ndarray, step: np.ndarray, session_starts: list[tuple[int, int]] = ()
+    metric: np.ndarray, step: np.ndarray, session_starts: Sequence[tuple[int, int]] = ()
 ) -> np.ndarray | None:
     """Records replaced by a later restart, or None when there are none."""
     n = step.size
@@ -78,8 +112,8 @@ def superseded_mask(
     if starts:
         if mask is None:
             mask = np.zeros(n, dtype=bool)
-        for pos, s in starts:
-            mask[:pos] |= step[:pos] >= s
+        for pos, start_step in starts:
+            mask[:pos] |= step[:pos] >= start_step
     if mask is not None and not mask.any():
         return None
     return mask
@@ -217,7 +251,7 @@ def reduce_table(table: Table, *, restarts: bool = True) -> Block:
     )
 
 
-def _unique_inverse(step: np.ndarray):
+def _unique_inverse(step: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Sorted unique steps, each row's index in them, and (when the steps are already
     sorted) the last row of each step.
     """
@@ -278,13 +312,39 @@ def merge_blocks(a: Block, b: Block) -> Block:
 
 
 def assemble(
-    names: list[str],
+    names: Sequence[str],
     blocks: list[Block],
-    run_meta: dict[str, dict[str, Any]],
-    report: dict[str, Any],
+    run_meta: Mapping[str, Mapping[str, Any]],
+    report: LoadReport | dict[str, Any],
+    *,
+    metric_order: Sequence[str] | None = None,
 ) -> xr.Dataset:
-    """Copy the run blocks into one Dataset; `blocks` is emptied as it goes."""
+    """Copy the run blocks into one Dataset; `blocks` is emptied as it goes.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The run names, one per block.
+    blocks : list of Block
+        The runs' blocks (:func:`reduce_table`, :func:`merge_blocks`).
+    run_meta : mapping
+        ``{run: {coordinate: value}}``: per-run metadata coordinates.
+    report : LoadReport or dict
+        The load report to attach; its ``build`` counts are set here.
+    metric_order : sequence of str, optional
+        Metric order (default: first appearance, run by run).
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    rep = report if isinstance(report, LoadReport) else LoadReport.from_dict(report)
     metric_pos: dict[str, int] = {}
+    for m in metric_order or ():
+        metric_pos.setdefault(m, len(metric_pos))
+    present = {m for b in blocks for m in b.metrics}
+    if metric_order is not None:  # only the metrics some run logged
+        metric_pos = {m: i for i, m in enumerate(m for m in metric_pos if m in present)}
     for b in blocks:
         for m in b.metrics:
             if m not in metric_pos:
@@ -330,17 +390,58 @@ def assemble(
     run_index = np.array(names, dtype=object)
     coords: dict[str, Any] = {
         RUN: _obj_index(run_index),
-        METRIC: _obj_index(np.array(list(metric_pos), dtype=object)),
+        METRIC: _obj_index(np.array([storable(m) for m in metric_pos], dtype=object)),
         STEP: steps.astype(np.int64, copy=False),
     }
     coords.update(_metadata_coords(run_index, run_meta))
     ds = xr.Dataset(data_vars, coords=coords)
-    report = dict(report)
-    report["build"] = {"points": points, "duplicates_resolved": dups}
-    return set_report(ds, report)
+    rep.build = {"points": points, "duplicates_resolved": dups}
+    return set_report(ds, rep)
 
 
-def _obj_index(arr: np.ndarray):
+def blocks_of(ds: xr.Dataset) -> tuple[list[str], list[Block], dict[str, dict[str, Any]]]:
+    """A built Dataset taken apart again: run names, one block per run, per-run metadata.
+
+    The blocks are views of `ds`'s arrays (no copy), so that Datasets of distinct runs
+    join through :func:`assemble` (what a distributed load does with its parts).
+    """
+    runs = [str(r) for r in ds[RUN].values]
+    metrics = [str(m) for m in ds[METRIC].values]
+    steps = np.asarray(ds[STEP].values, dtype=np.int64)
+    values = np.asarray(ds[VALUE].values, dtype=np.float64)
+    logged = np.asarray(ds[LOGGED].values, dtype=bool) if LOGGED in ds else None
+    wall = np.asarray(ds[WALL_TIME].values, dtype=np.float64) if WALL_TIME in ds else None
+    extra = [k for k in ds.coords if k not in (RUN, METRIC, STEP) and ds[k].dims == (RUN,)]
+    blocks, meta = [], {}
+    for r, name in enumerate(runs):
+        lg = logged[r] if logged is not None else None
+        n = int(np.count_nonzero(lg if lg is not None else ~np.isnan(values[r])))
+        w = wall[r] if wall is not None else None
+        blocks.append(
+            Block(
+                metrics=metrics,
+                steps=steps,
+                values=values[r],
+                logged=lg,
+                wall=w,
+                wall_set=None if w is None else ~np.isnan(w),
+                points=n,
+                duplicates=0,
+            )
+        )
+        meta[name] = {str(k): _plain_value(ds[k].values[r]) for k in extra}
+    return runs, blocks, meta
+
+
+def _plain_value(v: Any) -> Any:
+    """A coordinate value as a Python scalar; NaN and "" (missing) as None."""
+    x = v.item() if hasattr(v, "item") else v
+    if x == "" or (isinstance(x, float) and np.isnan(x)):
+        return None
+    return x
+
+
+def _obj_index(arr: np.ndarray) -> Any:
     import pandas as pd
 
     return pd.Index(arr, dtype=object)
@@ -353,3 +454,21 @@ def _as_slice(idx: np.ndarray) -> slice | None:
     if idx[-1] - idx[0] + 1 == idx.size and (idx.size < 2 or bool(np.all(np.diff(idx) == 1))):
         return slice(int(idx[0]), int(idx[-1]) + 1)
     return None
+
+
+def _metadata_coords(
+    runs: np.ndarray, run_coords: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    names = sorted({k for meta in run_coords.values() for k in meta})
+    coords = {}
+    for name in names:
+        vals = [run_coords.get(r, {}).get(name) for r in runs]
+        coords[name] = (RUN, _metadata_column(vals))
+    return coords
+
+
+def _metadata_column(vals: list[Any]) -> np.ndarray:
+    present = [v for v in vals if v is not None]
+    if present and all(isinstance(v, (int, float, np.number, bool)) for v in present):
+        return np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
+    return np.array(["" if v is None else str(v) for v in vals], dtype=object)
