@@ -44,9 +44,14 @@ def load(
     >>> rlx.Explorer(ds, samples=df)  # doctest: +SKIP
     """
     ds = load_curves(source, **options)
-    if not samples:
-        return ds
-    if isinstance(source, (list, tuple)):
-        found = [df for s in source if (df := samples_for(ds, s)) is not None]
-        return ds, (pd.concat(found, ignore_index=True) if found else None)
-    return ds, samples_for(ds, source)
+    return (ds, samples_under(ds, source)) if samples else ds
+
+
+def samples_under(ds: xr.Dataset, source: Any) -> pd.DataFrame | None:
+    """The samples under `source` (a path or a list of them) with the run names of `ds`.
+
+    None when there is no sample file; see :func:`rlexplore.samples.load.samples_for`.
+    """
+    sources = source if isinstance(source, (list, tuple)) else [source]
+    found = [df for s in sources if (df := samples_for(ds, s)) is not None]
+    return pd.concat(found, ignore_index=True) if found else None

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Float, HasTraits, TraitError, Tuple, Unicode, validate
+from traitlets import Bool, Float, HasTraits, Int, TraitError, Tuple, Unicode, validate
 
 from .errors import RLExploreError
 from .transforms.groups import BANDS, CENTERS
@@ -121,6 +121,9 @@ class ExplorerState(HasTraits):
         percentile of what is shown; kept first; drawn full width.
     hover_step : None or float
         The step under the cursor: a vertical rule and a readout in every panel.
+    sample_step : None or int
+        With samples (``Explorer(ds, samples=df)``): the logged sample step the samples
+        view shows, the nearest to ``hover_step``; None when it shows a range or nothing.
     x_axis : str
         ``"step"``, ``"wall_time"``, ``"relative_time"`` or a monotone metric; then
         ``step_range`` and ``hover_step`` are on that axis.
@@ -149,6 +152,7 @@ class ExplorerState(HasTraits):
     pinned = AnyTrait(())
     expanded = AnyTrait(())
     hover_step = Float(None, allow_none=True)
+    sample_step = Int(None, allow_none=True)
     x_axis = Unicode("step")
     group_by = Unicode("")
     group_pattern = Unicode("")

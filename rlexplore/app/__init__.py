@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RLExploreError
+from ..loading import samples_under
 
 SOURCE_ENV = "RLX_APP_SOURCE"
 EXPLORER_NOTEBOOK = "explorer.ipynb"
@@ -133,6 +134,8 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
         return rlx.Explorer.follow(path, interval=source["follow"], **options)
     ds, title = app_dataset(source)
     options = {"title": title, **DEMO_VIEWS.get(source.get("demo") or "", {}), **options}
+    if not source.get("demo"):  # rlexplore view LOGDIR: the samples under it, if any
+        options.setdefault("samples", samples_under(ds, source.get("paths") or []))
     return rlx.Explorer(ds, **options)
 
 

@@ -57,6 +57,9 @@ CSS classes (stable, for browser tests and styling):
 ``rlx-summary``                                  the summary table (HTML): one row per run
 ``rlx-summary-view``, ``rlx-summary-stat``,      its box, statistic ToggleButtons, "sort by"
 ``rlx-summary-sort``, ``rlx-summary-order``      Dropdown and descending ToggleButton
+``rlx-samples`` (and its parts, see              the samples view (``samples=``): the samples
+:mod:`.samples`)                                 of the hovered step, the brushed range or a
+                                                 selected finding, as escaped text
 ``rlx-errors``                                   Output widget showing callback errors
 ``rlx-meter``                                    invisible: reports the explorer's width
 ``rlx-status``                                   HTML ``STATE <json>``, rewritten after every
@@ -92,6 +95,7 @@ from .layout import PanelGrid
 from .meter import WidthMeter
 from .overview import Overview
 from .panel import MetricPanel
+from .samples import SamplesView, connect
 from .status import DEBUG_CLASS, debug_enabled, status_html, write_state_file
 from .summary import SummaryView
 from .theme import (
@@ -173,6 +177,11 @@ class Explorer:
         Show what :func:`rlexplore.diagnose` finds (``True``; a dict of rules; or its
         DataFrame) on the panels and in a table; ``ex.findings`` (see
         :mod:`rlexplore.views.findings`).
+    samples : pandas.DataFrame, optional
+        The samples behind the curves (:func:`rlexplore.load_samples`, or
+        ``rlx.load(path, samples=True)``): a samples view under the panels shows those of
+        the step under the cursor, of a brushed range, or of a selected finding
+        (``ex.samples_view``, ``ex.shown_samples()``, ``state.sample_step``).
     debug : bool, optional
         Show the machine-readable status line (``STATE {...}``, the browser tests' hook).
         Default: when ``$RLX_DEBUG`` is set.
@@ -211,6 +220,7 @@ class Explorer:
         group_center: str = "mean",
         group_band: str = "std",
         findings=False,
+        samples=None,
         debug: bool | None = None,
     ) -> None:
         self.model = ExplorerModel(
@@ -283,6 +293,7 @@ class Explorer:
         self.render()
         extensions.install(self)
         self.findings = findings_view(self, ds, findings)
+        self.samples_view = self._samples_view(samples)
 
     # -- public ------------------------------------------------------------------------
     @property
@@ -385,6 +396,27 @@ class Explorer:
             return frame
         ends = self.model.summary(runs, scalars, None)
         return pd.concat([frame, ends]).sort_index(level=0, sort_remaining=False)
+
+    def shown_samples(self) -> pd.DataFrame:
+        """The samples the samples view shows (``Explorer(ds, samples=df)``), as a DataFrame.
+
+        Empty without samples. The view follows ``state.hover_step`` (a hover or click on
+        any panel: the nearest logged sample step, ``state.sample_step``), a brushed
+        ``state.step_range`` and a selected finding (worst and best first).
+        """
+        if self.samples_view is None:
+            return pd.DataFrame()
+        return self.samples_view.shown()
+
+    def _samples_view(self, samples) -> SamplesView | None:
+        if samples is None:
+            return None
+        view = SamplesView(samples, runs=self.state.shown_runs)
+        connect(self.state, view)
+        self.add_widget(view, before=self.findings.widget if self.findings else None)
+        if self.findings is not None:
+            self.findings.on_select(view.show_finding)
+        return view
 
     def shown_metrics(self) -> tuple[str, ...]:
         """The metrics of the shown panels, in panel order, each once."""

@@ -18,6 +18,7 @@ CSS classes: ``rlx-findings`` (the whole), ``rlx-findings-toggle``, ``rlx-findin
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import bqplot as bq
@@ -96,6 +97,7 @@ class FindingsView:
 
     def __init__(self, explorer: Any, findings: pd.DataFrame) -> None:
         self._ex = explorer
+        self._on_select: list[Callable[[pd.Series], Any]] = []
         self._y = bq.LinearScale(min=0.0, max=1.0)
         self._marks: dict[tuple[int, Any], bq.Lines] = {}
         self._labels: dict[tuple[int, Any], bq.Label] = {}
@@ -174,6 +176,12 @@ class FindingsView:
         start = max(lo, float(f.first_step) - PAD * width)
         end = min(hi, float(f.last_step) + PAD * width)
         self._ex.state.step_range = (start, end) if end > start else None
+        for callback in self._on_select:
+            callback(f)
+
+    def on_select(self, callback: Callable[[pd.Series], Any]) -> None:
+        """Call ``callback(finding)`` (a row of the findings) when a finding is selected."""
+        self._on_select.append(callback)
 
     # -- drawing -------------------------------------------------------------------
     def overlays(self, panel: Any, shown_runs) -> list[bq.Mark]:

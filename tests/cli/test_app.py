@@ -72,3 +72,29 @@ def test_voila_is_served_with_the_template_that_asks_no_cdn():
         pytest.skip("voila is not installed in this environment")
     cdn = [line.strip() for line in lab.read_text().splitlines() if "cdn.jsdelivr" in line]
     assert len(cdn) == 2 and all(line in page for line in cdn)
+
+
+def test_view_finds_the_samples_under_the_logs_by_itself(tmp_path):
+    pytest.importorskip("pyarrow")
+    from verl_dump import dump_generations
+
+    run = tmp_path / "exp"
+    for step in (1, 2):
+        dump_generations(["Q"] * 2, ["A", "B"], ["g"] * 2, [0.5, 1.0], {}, run / "rollout", step)
+    (run / "metrics.jsonl").write_text(
+        "\n".join(json.dumps({"step": s, "critic/score/mean": s / 10}) for s in range(3)) + "\n"
+    )
+    ex = app_explorer({"paths": [str(tmp_path)]})
+    try:
+        assert ex.samples_view is not None
+        ex.state.hover_step = 2
+        assert ex.shown_samples()["completion"].tolist() == ["B", "A"]  # best first
+        assert set(ex.shown_samples()["run"]) == {"exp"}
+    finally:
+        ex.close()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "m.jsonl").write_text('{"step": 1, "loss": 0.5}\n')
+    ex = app_explorer({"paths": [str(plain)]})
+    assert ex.samples_view is None
+    ex.close()
