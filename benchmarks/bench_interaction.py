@@ -107,7 +107,7 @@ def main(argv=None) -> int:
         ex.controls.smoothing.set_state({"value": float(weights[i])})
 
     def toggle(i):
-        legend._handle_button_msg(None, {"event": "click"}, [])
+        legend._handle_button_msg(None, {"event": "click"}, [])  # noqa: SLF001 - as the browser clicks
 
     def press(i):  # mouse down on a panel: the gesture starts
         brush.set_state({"brushing": True})

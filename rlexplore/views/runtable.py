@@ -132,6 +132,12 @@ class RunTable(widgets.VBox):
         The runs shown, filtered and sorted (read-only).
     colors : dict
         ``{run: "#rrggbb"}`` from ``color_by`` (read-only).
+    filter_box, sort_box, color_box, only_button : ipywidgets.Widget
+        The controls bound to the traits above; ``only_button`` keeps only the rows shown.
+    checkboxes : dict of str to ipywidgets.Checkbox
+        Each run's checkbox, bound to ``visible_runs``.
+    grid : ipywidgets.GridBox
+        The table's cells; ``status_line`` says how many rows are shown.
 
     Examples
     --------
@@ -156,12 +162,12 @@ class RunTable(widgets.VBox):
     ) -> None:
         self._meta = metadata_frame(ds)
         self._columns = _pick_columns(self._meta, columns)
-        self._checks: dict[str, widgets.Checkbox] = {}
+        self.checkboxes: dict[str, widgets.Checkbox] = {}
         self._cells: dict[str, list[widgets.Widget]] = {}
         self._widths = _column_widths(self._meta, self._columns)
         self._head = [widgets.HTML(""), widgets.HTML(self._line([RUN] + self._columns, bold=True))]
         self._controls = self._make_controls()
-        self._grid = widgets.GridBox(
+        self.grid = widgets.GridBox(
             layout=widgets.Layout(
                 grid_template_columns="28px auto",
                 grid_gap="0px 4px",
@@ -169,8 +175,8 @@ class RunTable(widgets.VBox):
                 overflow="auto",
             )
         )
-        self._status = widgets.HTML()
-        super().__init__([self._controls, self._status, self._grid], **traits)
+        self.status_line = widgets.HTML()
+        super().__init__([self._controls, self.status_line, self.grid], **traits)
         self.add_class("rlx-runtable")
         if "visible_runs" not in traits:
             self.visible_runs = tuple(self._meta.index)
@@ -224,7 +230,7 @@ class RunTable(widgets.VBox):
 
     @observe("visible_runs")
     def _on_visible_runs(self, change) -> None:
-        for run, box in self._checks.items():
+        for run, box in self.checkboxes.items():
             box.value = run in self.visible_runs
 
     def _refresh(self) -> None:
@@ -246,16 +252,16 @@ class RunTable(widgets.VBox):
             else ""
         )
         error = f"<span class='rlx-error'>{html.escape(self.error)}</span>" if self.error else ""
-        self._status.value = " ".join(p for p in (error, html.escape(note)) if p)
+        self.status_line.value = " ".join(p for p in (error, html.escape(note)) if p)
         children = tuple(self._head) + tuple(cell for run in page for cell in self._row(run))
-        if children != self._grid.children:
-            self._grid.children = children
+        if children != self.grid.children:
+            self.grid.children = children
         self._sync_controls()
 
     def _row(self, run: str) -> list[widgets.Widget]:
         """The widgets of a run's row, made once and kept: sorting only reorders them."""
         if run not in self._cells:
-            box = self._checks[run] = widgets.Checkbox(
+            box = self.checkboxes[run] = widgets.Checkbox(
                 value=run in self.visible_runs, indent=False, layout=widgets.Layout(width="24px")
             )
             box.observe(lambda change, run=run: self._on_check(run, change["new"]), "value")
@@ -292,35 +298,35 @@ class RunTable(widgets.VBox):
     def _make_controls(self) -> widgets.HBox:
         options = [("(none)", NONE), (RUN, RUN)] + [(c, c) for c in self._meta.columns]
         small = dict(layout=widgets.Layout(width="220px"), style={"description_width": "initial"})
-        self._filter_box = widgets.Text(
+        self.filter_box = widgets.Text(
             placeholder="filter: hp.lr < 1e-5, grpo",
             continuous_update=False,
             layout=widgets.Layout(width="240px"),
         )
-        self._sort_box = widgets.Dropdown(options=options, description="sort", **small)
+        self.sort_box = widgets.Dropdown(options=options, description="sort", **small)
         self._desc_box = widgets.ToggleButton(
             description="↓", tooltip="descending", layout=widgets.Layout(width="32px")
         )
-        self._color_box = widgets.Dropdown(options=options, description="colour", **small)
+        self.color_box = widgets.Dropdown(options=options, description="colour", **small)
         self._group_box = widgets.Dropdown(
             options=options[:1] + options[2:], description="group", **small
         )
-        self._only_button = widgets.Button(
+        self.only_button = widgets.Button(
             description="show only these", layout=widgets.Layout(width="auto")
         )
-        self._only_button.on_click(lambda _: self.show_only_rows())
+        self.only_button.on_click(lambda _: self.show_only_rows())
         pairs = [
-            (self._filter_box, "filter"),
-            (self._sort_box, "sort_by"),
+            (self.filter_box, "filter"),
+            (self.sort_box, "sort_by"),
             (self._desc_box, "descending"),
-            (self._color_box, "color_by"),
+            (self.color_box, "color_by"),
             (self._group_box, "group_by"),
         ]
         for box, name in pairs:
             box.observe(lambda change, name=name: setattr(self, name, change["new"]), "value")
         self._pairs = pairs
         return widgets.HBox(
-            [box for box, _ in pairs] + [self._only_button],
+            [box for box, _ in pairs] + [self.only_button],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
 

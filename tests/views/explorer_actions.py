@@ -40,7 +40,12 @@ def click(brush):
 
 def press(button):
     """A button click as the browser sends it."""
-    button._handle_button_msg(None, {"event": "click"}, [])
+    button._handle_button_msg(None, {"event": "click"}, [])  # noqa: SLF001 - no public path
+
+
+def css_classes(widget) -> tuple[str, ...]:
+    """The CSS classes of `widget` (``add_class`` writes them; ipywidgets has no public reader)."""
+    return tuple(getattr(widget, "_dom_classes", ()))
 
 
 def widgets_in(root):

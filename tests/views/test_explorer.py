@@ -9,7 +9,7 @@ import bqplot as bq
 import numpy as np
 import pandas as pd
 import pytest
-from explorer_actions import array_state, click, drag, press
+from explorer_actions import array_state, click, css_classes, drag, press
 from traitlets import All
 
 import rlexplore as rlx
@@ -35,7 +35,7 @@ def test_public_names(methods_ds):
     ex = methods_ds.rlx.explore(columns=2, smoothing=0.8)
     assert isinstance(ex, Explorer) and ex.columns == 2 and ex.state.smoothing == 0.8
     assert "application/vnd.jupyter.widget-view+json" in ex._repr_mimebundle_()
-    assert "rlx-explorer" in ex.widget._dom_classes
+    assert "rlx-explorer" in css_classes(ex.widget)
 
 
 def test_every_panel_draws_a_raw_and_a_smoothed_line_per_run(methods, methods_ds):
@@ -139,7 +139,7 @@ def test_smoothing_with_a_zoom_still_smooths_the_full_data(methods, methods_ds):
 
 def test_slider_and_trait_follow_each_other(methods):
     slider = methods.controls.smoothing
-    assert "rlx-smoothing" in slider._dom_classes and not slider.continuous_update
+    assert "rlx-smoothing" in css_classes(slider) and not slider.continuous_update
     slider.set_state({"value": 0.85})  # as the browser sends it
     assert methods.state.smoothing == 0.85
     methods.state.smoothing = 0.3
@@ -199,14 +199,14 @@ def test_hiding_a_run_removes_it_from_every_panel(methods):
 
 def test_a_legend_click_toggles_the_run_everywhere(methods):
     entry = methods.controls.legend_entries["RED-Weight"]
-    assert {"rlx-legend-entry", "rlx-run-2", "rlx-run-name-RED-Weight"} <= set(entry._dom_classes)
+    assert {"rlx-legend-entry", "rlx-run-2", "rlx-run-name-RED-Weight"} <= set(css_classes(entry))
     press(entry)
     assert methods.state.visible_runs == ("GRPO", "REC-OneSide-NoIS (0.2)")
     assert shown(methods) == [{"GRPO", "REC-OneSide-NoIS (0.2)"}] * 4
-    assert "rlx-off" in entry._dom_classes and entry.style.text_decoration == "line-through"
+    assert "rlx-off" in css_classes(entry) and entry.style.text_decoration == "line-through"
     assert methods.controls.checkboxes["RED-Weight"].value is False
     press(entry)
-    assert shown(methods) == [set(RUNS)] * 4 and "rlx-off" not in entry._dom_classes
+    assert shown(methods) == [set(RUNS)] * 4 and "rlx-off" not in css_classes(entry)
 
 
 def test_checkboxes_toggle_runs_both_ways(methods):
@@ -366,7 +366,7 @@ def test_the_reset_button_returns_to_all_steps(methods):
 
 def test_the_overview_shows_the_range_and_brushing_it_sets_the_range(methods):
     overview = methods.overview
-    assert "rlx-overview" in overview.figure._dom_classes
+    assert "rlx-overview" in css_classes(overview.figure)
     methods.state.step_range = (100, 200)
     assert overview.brush.selected.tolist() == [100.0, 200.0]
     drag(overview.brush, 300.0, 700.0, browser=True)
@@ -603,7 +603,7 @@ def test_hover_readout_uses_the_nearest_logged_point_of_sparse_metrics(dashboard
 def test_panels_fill_rows_of_columns_and_carry_their_index(methods):
     grid = methods.grid.widget.children[0]
     assert grid.layout.grid_template_columns == "repeat(4, minmax(0, 1fr))"
-    assert [f"rlx-panel-{i}" in p.widget._dom_classes for i, p in enumerate(methods.panels)] == [
+    assert [f"rlx-panel-{i}" in css_classes(p.widget) for i, p in enumerate(methods.panels)] == [
         True
     ] * 4
 
@@ -627,13 +627,13 @@ def test_sections_group_panels_by_prefix_and_fold(dashboard):
 def test_sections_by_default_only_when_the_panels_fill_more_than_a_row(methods_ds):
     assert Explorer(methods_ds, columns=4).grid.widget.children[0].__class__.__name__ == "GridBox"
     ex = Explorer(methods_ds, columns=2)
-    assert "rlx-section" in ex.grid.widget.children[0]._dom_classes
+    assert "rlx-section" in css_classes(ex.grid.widget.children[0])
 
 
 def test_changing_metrics_rebuilds_only_the_panels_that_changed(methods):
     kept = methods.panel("actor/entropy")
     methods.state.metrics = ["actor/entropy", ("actor/kl_loss", "critic/score/mean")]
-    assert methods.panels[0] is kept and "rlx-panel-0" in kept.widget._dom_classes
+    assert methods.panels[0] is kept and "rlx-panel-0" in css_classes(kept.widget)
     drawn = methods.panels[1].drawn().groupby(["run", "metric", "kind"]).size()
     assert methods.panels[1].dual and len(drawn) == 3 * 2 * 2 and (drawn > 0).all()
     assert list(methods.summary().index.get_level_values("metric").unique()) == [
@@ -645,13 +645,12 @@ def test_changing_metrics_rebuilds_only_the_panels_that_changed(methods):
 
 def test_title_and_themes(methods_ds):
     ex = Explorer(methods_ds, title="sync_interval = 20", theme="dark")
-    title = next(w for w in ex.widget.children if "rlx-title" in w._dom_classes)
+    title = next(w for w in ex.widget.children if "rlx-title" in css_classes(w))
     assert title.value == "<h3>sync_interval = 20</h3>"
-    assert "rlx-theme-dark" in ex.widget._dom_classes
+    assert "rlx-theme-dark" in css_classes(ex.widget)
     ex.theme = "light"
-    assert (
-        "rlx-theme-light" in ex.widget._dom_classes
-        and "rlx-theme-dark" not in ex.widget._dom_classes
+    assert "rlx-theme-light" in css_classes(ex.widget) and "rlx-theme-dark" not in css_classes(
+        ex.widget
     )
     assert ".rlx-theme-dark" in ex.widget.children[0].value  # the stylesheet
 
@@ -661,7 +660,7 @@ def test_the_status_widget_and_state_file_follow_every_change(methods_ds, tmp_pa
     path = tmp_path / "state.json"
     monkeypatch.setenv("RLX_STATE_FILE", str(path))
     ex = Explorer(methods_ds)
-    status = next(w for w in ex.widget.children if "rlx-status" in w._dom_classes)
+    status = next(w for w in ex.widget.children if "rlx-status" in css_classes(w))
     ex.state.smoothing = 0.42
     ex.state.step_range = (5, 50)
     text = status.value.replace("&quot;", '"').replace("&amp;", "&")
@@ -684,5 +683,5 @@ def test_callback_errors_go_to_the_errors_output_only_when_they_happen(methods, 
     assert sent == [] and methods.state.visible_runs == RUNS[1:]
     monkeypatch.setattr(methods.state, "toggle_run", lambda run: 1 / 0)
     methods.controls.checkboxes["GRPO"].set_state({"value": True})
-    assert "rlx-errors" in methods.errors._dom_classes
+    assert "rlx-errors" in css_classes(methods.errors)
     assert "ZeroDivisionError" in methods.errors.outputs[-1]["text"]

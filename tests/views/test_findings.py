@@ -61,12 +61,9 @@ def test_table_lists_every_finding_most_severe_first(ex):
 
 def test_hiding_a_run_hides_its_findings_and_showing_it_brings_them_back(ex):
     ex.state.toggle_run(REC)
+    # drawn(): the finding marks that are on a panel's figure, read from the figures
     assert ex.findings.drawn().empty and ex.findings.shown().empty
     assert len(ex.findings.table.children) == 6  # the header only
-    assert all(
-        not p.figure.marks or p.figure.marks[0] not in ex.findings._marks.values()
-        for p in ex.panels
-    )
     ex.state.toggle_run(REC)
     assert len(ex.findings.drawn()) == 3
 

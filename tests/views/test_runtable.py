@@ -70,7 +70,7 @@ def test_widget_traits_drive_rows_and_html_is_escaped():
     table = RunTable(sweep(), filter="hp.algo == ppo", sort_by="hp.lr", descending=True)
     assert table.rows == ("ppo-lr1e-5", "ppo-lr1e-6", "<b>ppo</b>")
     texts = [
-        c.value for c in table._grid.children if hasattr(c, "value") and isinstance(c.value, str)
+        c.value for c in table.grid.children if hasattr(c, "value") and isinstance(c.value, str)
     ]
     assert any("&lt;b&gt;ppo&lt;/b&gt;" in t for t in texts)
     assert not any("<b>ppo</b>" in t for t in texts)
@@ -80,18 +80,18 @@ def test_widget_traits_drive_rows_and_html_is_escaped():
 
 def test_controls_set_traits_as_the_browser_does():
     table = RunTable(sweep())
-    table._filter_box.set_state({"value": "lr1e-5"})
-    table._sort_box.set_state({"index": 2})  # (none), run, hp.algo, hp.lr
-    table._color_box.set_state({"index": 3})
+    table.filter_box.set_state({"value": "lr1e-5"})
+    table.sort_box.set_state({"index": 2})  # (none), run, hp.algo, hp.lr
+    table.color_box.set_state({"index": 3})
     assert table.filter == "lr1e-5" and table.sort_by == "hp.algo" and table.color_by == "hp.lr"
     assert table.rows == ("grpo-lr1e-5", "ppo-lr1e-5")
-    table._only_button.click()
+    table.only_button.click()
     assert table.visible_runs == ("grpo-lr1e-5", "ppo-lr1e-5")
-    checks = {run: box for run, box in table._checks.items()}
+    checks = {run: box for run, box in table.checkboxes.items()}
     checks["grpo-lr1e-5"].value = False  # the user unticks a row
     assert table.visible_runs == ("ppo-lr1e-5",)
     table.visible_runs = ("grpo-lr1e-6",)  # and state set from Python ticks the boxes
-    assert [r for r, b in table._checks.items() if b.value] == ["grpo-lr1e-6"]
+    assert [r for r, b in table.checkboxes.items() if b.value] == ["grpo-lr1e-6"]
 
 
 def test_groups_follow_group_by():
@@ -108,11 +108,11 @@ def test_big_sweeps_draw_the_first_rows_and_say_so():
     runs = [f"run{i:03d}" for i in range(200)]
     meta = {r: hparam_coords({"seed": i % 7}) for i, r in enumerate(runs)}
     table = RunTable(from_columns(runs, ["loss"] * 200, [0] * 200, np.zeros(200), run_coords=meta))
-    assert len(table._grid.children) == 2 + 2 * 150
-    assert "showing 150 of 200 runs" in table._status.value
+    assert len(table.grid.children) == 2 + 2 * 150
+    assert "showing 150 of 200 runs" in table.status_line.value
     table.filter = "hp.seed == 3"
     assert (
         len(table.rows) == 29
-        and len(table._grid.children) == 2 + 2 * 29
-        and table._status.value == ""
+        and len(table.grid.children) == 2 + 2 * 29
+        and table.status_line.value == ""
     )

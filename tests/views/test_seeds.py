@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 import pytest
+from explorer_actions import css_classes
 
 import rlexplore as rlx
 
@@ -47,7 +48,7 @@ def test_methods_row_of_four_panels_with_one_legend_and_a_title():
     ]
     grid = ex.grid.widget.children
     assert len(grid) == 1 and len(grid[0].children) == 4  # one row, no sections
-    title = next(w for w in ex.widget.children if "rlx-title" in w._dom_classes)
+    title = next(w for w in ex.widget.children if "rlx-title" in css_classes(w))
     assert "sync_interval = 20" in title.value
     assert list(ex.controls.legend_entries) == ["GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight"]
     assert all(p.x_axis.label == "Training Steps" for p in ex.panels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from explorer_actions import css_classes
 
 import rlexplore as rlx
 from rlexplore.transforms.ticks import MAX_TICKS, MIN_TICKS
@@ -83,8 +84,8 @@ def test_wandb_min_max_columns_are_bands_not_panels(wandb_ds):
 
 def test_overview_names_its_metric_and_switches(dashboard):
     menu = dashboard.overview_metric
-    assert (
-        menu.value == dashboard.panels[0].metrics[0] and "rlx-overview-metric" in menu._dom_classes
+    assert menu.value == dashboard.panels[0].metrics[0] and "rlx-overview-metric" in css_classes(
+        menu
     )
     before = np.array(dashboard.overview.figure.marks[0].y, copy=True)
     menu.set_state({"index": list(menu.options).index("actor/kl_loss")})  # as the page sends it
@@ -117,8 +118,8 @@ def test_panels_size_from_the_measured_width(methods):
 
 def test_the_status_line_shows_only_in_debug_mode(methods_ds, monkeypatch):
     monkeypatch.delenv("RLX_DEBUG", raising=False)
-    assert "rlx-debug" not in Explorer(methods_ds).widget._dom_classes
-    assert "rlx-debug" in Explorer(methods_ds, debug=True).widget._dom_classes
+    assert "rlx-debug" not in css_classes(Explorer(methods_ds).widget)
+    assert "rlx-debug" in css_classes(Explorer(methods_ds, debug=True).widget)
     monkeypatch.setenv("RLX_DEBUG", "1")
-    assert "rlx-debug" in Explorer(methods_ds).widget._dom_classes
-    assert "rlx-debug" not in Explorer(methods_ds, debug=False).widget._dom_classes
+    assert "rlx-debug" in css_classes(Explorer(methods_ds).widget)
+    assert "rlx-debug" not in css_classes(Explorer(methods_ds, debug=False).widget)
