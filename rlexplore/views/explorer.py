@@ -551,24 +551,6 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
-    # The names views/findings.py used before the public ones existed (issue 13 moves it to
-    # guard, add_widget, data and model.extent); kept until then.
-    @property
-    def _guard(self):
-        return self.guard
-
-    @property
-    def _summary(self):
-        return self.summary_widget
-
-    @property
-    def _ds(self):
-        return self.data
-
-    @property
-    def _store(self):
-        return self.model.source
-
     # -- building ------------------------------------------------------------------------
     def _root(self, title: str | None) -> VBox:
         head = HTML(
