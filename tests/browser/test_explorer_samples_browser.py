@@ -84,3 +84,41 @@ def test_hover_then_brush_choose_the_samples_shown_as_text(
     assert page.rlx_errors == [] and page.rlx_blocked == []
     page.locator(".rlx-samples").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "explorer-samples.png"), full_page=False)
+
+
+FINDINGS_NOTEBOOK = """
+import pandas as pd
+import rlexplore as rlx
+ds = rlx.demo("methods")
+rows = [{"run": r, "step": s, "sample": i, "prompt": "p", "completion": f"ans-{s} <b>x</b>", "reward": float(i)}
+        for r in ds.run.values.tolist() for s in range(1, 4001, 50) for i in range(3)]
+rlx.Explorer(ds, ["actor/entropy"], findings=True, samples=pd.DataFrame(rows)).widget
+"""
+
+
+def test_a_finding_opens_its_samples(tmp_path, app_page, serve_voila, artifacts):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    page = app_page
+    nb = new_notebook(cells=[new_code_cell(FINDINGS_NOTEBOOK)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "findings.ipynb")
+    open_app(page, serve_voila(tmp_path / "findings.ipynb", env={"RLX_DEBUG": "1"}).url)
+    button = page.locator(".rlx-finding-brush").first
+    button.scroll_into_view_if_needed()
+    first, _, last = button.inner_text().replace("\u2013", "-").partition("-")
+    lo, hi = int(first), int(last or first)
+    button.click()
+    text = wait_until(
+        page, lambda: "ans-" in samples_text(page) and samples_text(page), "the finding's samples"
+    )
+    steps = {int(w.split("-")[1]) for w in text.split() if w.startswith("ans-")}
+    width = max(hi - lo, 80)  # the finding's range, padded as the brush pads it
+    assert steps and all(lo - width <= s <= hi + width for s in steps)
+    assert "<b>x</b>" in text  # model output as text
+    assert page.rlx_errors == []
