@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import RLExploreError
+from ..errors import RLExploreError, RLExploreWarning
 from ..loading import samples_under
 
 SOURCE_ENV = "RLX_APP_SOURCE"
@@ -135,8 +136,17 @@ def app_explorer(source: dict[str, Any] | None = None, **options: Any):
     ds, title = app_dataset(source)
     options = {"title": title, **DEMO_VIEWS.get(source.get("demo") or "", {}), **options}
     if not source.get("demo"):  # rlexplore view LOGDIR: the samples under it, if any
-        options.setdefault("samples", samples_under(ds, source.get("paths") or []))
+        options.setdefault("samples", _samples_or_warn(ds, source.get("paths") or []))
     return rlx.Explorer(ds, **options)
+
+
+def _samples_or_warn(ds: Any, paths: list[str]) -> Any:
+    """The samples under `paths`; when they cannot be read, a warning and the curves alone."""
+    try:
+        return samples_under(ds, paths)
+    except RLExploreError as err:
+        warnings.warn(f"samples not shown: {err}", RLExploreWarning, stacklevel=2)
+        return None
 
 
 def app_widget(explorer: Any):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import missing_extra
 from ..io import FileEntry
 from .text import normalize
 
@@ -50,6 +51,15 @@ def sniff(path: Path) -> bool:
         return False
 
 
+def parquet() -> Any:
+    """``pyarrow.parquet``, or an error naming the extra that installs it."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise missing_extra("pyarrow", "samples") from None
+    return pq
+
+
 def run_dir(path: Path) -> Path:
     """The run's ``output_dir``: the directory holding ``completions/``."""
     return path.parent.parent
@@ -57,7 +67,7 @@ def run_dir(path: Path) -> Path:
 
 def read(path: Path, entry: FileEntry) -> pd.DataFrame:
     """One completions file as sample rows (``split`` from the run's trainer state)."""
-    import pyarrow.parquet as pq
+    pq = parquet()
 
     table = pq.read_table(path)
     df = table.to_pandas()
@@ -197,7 +207,7 @@ def reward_names(output_dir: Path) -> list[str]:
     files = sorted((output_dir / "completions").glob("completions_*.parquet"))
     if not names or not files:
         return []
-    import pyarrow.parquet as pq
+    pq = parquet()
 
     try:
         columns = pq.read_schema(files[0]).names

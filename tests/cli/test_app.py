@@ -98,3 +98,25 @@ def test_view_finds_the_samples_under_the_logs_by_itself(tmp_path):
     ex = app_explorer({"paths": [str(plain)]})
     assert ex.samples_view is None
     ex.close()
+
+
+def test_view_without_pyarrow_shows_the_curves_and_says_why_there_are_no_samples():
+    """TRL's samples need pyarrow (the `samples` extra): the view warns and still opens."""
+    import subprocess
+    from pathlib import Path
+
+    trl = Path(__file__).resolve().parents[1] / "samples" / "data" / "trl"
+    code = (
+        "import sys, warnings; sys.modules['pyarrow'] = None  # as if not installed\n"
+        "from rlexplore.app import app_explorer\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    ex = app_explorer({{'paths': [{str(trl)!r}]}})\n"
+        "print(ex.samples_view is None, len(ex.data.run) > 0)\n"
+        "print([str(w.message) for w in seen if 'samples not shown' in str(w.message)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.strip().splitlines()[-2:]
+    assert first == "True True"
+    assert "pip install 'rlexplore[samples]'" in second
