@@ -183,3 +183,18 @@ def _number(text: str) -> float | None:
         return float(text) * scale
     except ValueError:
         return None
+
+
+def write_notebook(path, code: str):
+    """A one-cell notebook of `code` for Voila (a python3 kernel), written to `path`; returns it."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(code)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
-from explorer_page import open_app, status, wait_until
-from nbformat.v4 import new_code_cell, new_notebook
+from explorer_page import open_app, status, wait_until, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +50,7 @@ def test_theme_switch_no_cdn_and_no_debug_line(app_page, serve_cli, artifacts):
 
 def test_findings_are_labelled_with_their_kind(tmp_path, app_page, serve_voila, artifacts):
     page = app_page
-    nb = new_notebook(cells=[new_code_cell(FINDINGS_NOTEBOOK)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, tmp_path / "findings.ipynb")
+    write_notebook(tmp_path / "findings.ipynb", FINDINGS_NOTEBOOK)
     open_app(page, serve_voila(tmp_path / "findings.ipynb", env={"RLX_DEBUG": "1"}).url)
     assert page.locator(".rlx-status").is_visible()  # debug mode shows the hook
     labels = wait_until(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
-from explorer_page import open_app, status, wait_for_status, wait_until, x_tick_labels
-from nbformat.v4 import new_code_cell, new_notebook
+from explorer_page import (
+    open_app,
+    status,
+    wait_for_status,
+    wait_until,
+    write_notebook,
+    x_tick_labels,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +35,7 @@ def band_paths(page, panel: int) -> list[str]:
 
 def test_bands_are_drawn_and_the_x_axis_switches(tmp_path, app_page, serve_voila, artifacts):
     page = app_page
-    nb = new_notebook(cells=[new_code_cell(NOTEBOOK)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, tmp_path / "bands.ipynb")
+    write_notebook(tmp_path / "bands.ipynb", NOTEBOOK)
     open_app(page, serve_voila(tmp_path / "bands.ipynb").url)
     assert status(page)["visible_runs"] == ["GRPO", "REC-OneSide-NoIS (0.2)", "RED-Weight"]
     wait_until(page, lambda: len(band_paths(page, 0)) == 3, "one band per group")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
-from explorer_page import open_app, status
-from nbformat.v4 import new_code_cell, new_notebook
+from explorer_page import open_app, status, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +23,7 @@ rlx.Explorer(rlx.from_dataframe(df), title={TITLE!r}).widget
 
 def test_html_in_names_shows_as_text_and_runs_nothing(tmp_path, app_page, serve_voila, artifacts):
     page = app_page
-    nb = new_notebook(cells=[new_code_cell(NOTEBOOK)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, tmp_path / "evil.ipynb")
+    write_notebook(tmp_path / "evil.ipynb", NOTEBOOK)
     open_app(page, serve_voila(tmp_path / "evil.ipynb").url)  # fails on any dialog or page error
     assert RUN in status(page)["visible_runs"]
     legend = page.eval_on_selector_all(".rlx-legend-entry", "es => es.map(e => e.textContent)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from explorer_page import drag_brush, open_app, wait_for_status, wait_until
+from explorer_page import drag_brush, open_app, wait_for_status, wait_until, write_notebook
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("pyarrow")
@@ -97,17 +97,8 @@ rlx.Explorer(ds, ["actor/entropy"], findings=True, samples=pd.DataFrame(rows)).w
 
 
 def test_a_finding_opens_its_samples(tmp_path, app_page, serve_voila, artifacts):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
     page = app_page
-    nb = new_notebook(cells=[new_code_cell(FINDINGS_NOTEBOOK)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, tmp_path / "findings.ipynb")
+    write_notebook(tmp_path / "findings.ipynb", FINDINGS_NOTEBOOK)
     open_app(page, serve_voila(tmp_path / "findings.ipynb", env={"RLX_DEBUG": "1"}).url)
     button = page.locator(".rlx-finding-brush").first
     button.scroll_into_view_if_needed()

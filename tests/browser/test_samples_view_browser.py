@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
-from explorer_page import RENDER_TIMEOUT, wait_until
-from nbformat.v4 import new_code_cell, new_notebook
+from explorer_page import RENDER_TIMEOUT, wait_until, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +25,7 @@ def test_hostile_completions_render_as_text_and_search_filters(
     tmp_path, app_page, serve_voila, artifacts
 ):
     page = app_page
-    nb = new_notebook(cells=[new_code_cell(NOTEBOOK)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, tmp_path / "samples.ipynb")
+    write_notebook(tmp_path / "samples.ipynb", NOTEBOOK)
     page.goto(serve_voila(tmp_path / "samples.ipynb").url, wait_until="commit")
     body = ".rlx-samples-body"
     text = wait_until(
