@@ -486,21 +486,21 @@ def _unique_names(pairs: list[tuple[str, str]]) -> list[str]:
     for name, _ in pairs:
         counts[name] = counts.get(name, 0) + 1
     out = [name if counts[name] == 1 else name + alt for name, alt in pairs]
+    result = _number_repeats(out)
+    # a suffixed name could collide with a real one; suffix again until unique
+    while len(set(result)) < len(result):
+        result = _number_repeats(result)
+    return result
+
+
+def _number_repeats(names: list[str]) -> list[str]:
+    """Names with their second, third and later occurrences suffixed " [2]", " [3]" and so on."""
     seen: dict[str, int] = {}
     result = []
-    for name in out:
+    for name in names:
         k = seen.get(name, 0)
         seen[name] = k + 1
         result.append(name if k == 0 else f"{name} [{k + 1}]")
-    # a suffixed name could collide with a real one; suffix again until unique
-    while len(set(result)) < len(result):
-        seen2: dict[str, int] = {}
-        fixed = []
-        for name in result:
-            k = seen2.get(name, 0)
-            seen2[name] = k + 1
-            fixed.append(name if k == 0 else f"{name} [{k + 1}]")
-        result = fixed
     return result
 
 
