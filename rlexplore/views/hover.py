@@ -5,7 +5,9 @@ pointer is followed by the page itself: :class:`HoverTracker`, a tiny anywidget 
 explorer, listens to pointer moves over the explorer (in the capture phase, under the
 brush's overlay too) and reports which panel the pointer is over and where across its
 plotting area (``pointer``: ``{"panel": i, "fx": 0..1}``, or None when it leaves), at
-most once a frame and only when it moved by a pixel column's worth. The explorer turns that
+most once a frame and only when it moved by a pixel column's worth; not while a mouse button
+is held (a brush or slider drag: the tooltips go, and no round trip per move competes with
+the gesture's answer). The explorer turns that
 into ``state.hover_step``, snapped to a logged step, and writes each panel's table into its
 readout; the page places every panel's readout beside the same x as the cursor (the
 hovered panel's at the cursor), with no round trip for the placement, so brush and hover
@@ -56,6 +58,9 @@ export default {
       }
     };
     const onMove = (ev) => {
+      // a button held is a brush or a slider being dragged: no tooltips (and no kernel
+      // round trip per move competing with the gesture's own answer)
+      if (ev.buttons) { if (fx !== null || last !== "null") send(null); fx = null; return; }
       const fig = ev.target.closest ? ev.target.closest(".rlx-figure") : null;
       if (!fig || !root.contains(fig)) { if (last !== "null") send(null); fx = null; return; }
       const a = area(fig).getBoundingClientRect();

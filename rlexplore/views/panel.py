@@ -43,6 +43,7 @@ from .toolbar import PanelToolbar
 SIDES = ("left", "right")
 DRAWN_COLUMNS = ["run", "metric", "kind", "step", "value"]
 BAND_OPACITY = 0.2
+EMPTY = np.zeros((0, 0), dtype=np.float32)  # no rows: a line mark with no paths
 
 __all__ = ["DRAWN_COLUMNS", "KINDS", "MetricPanel", "PanelView", "nice_ticks", "y_domain"]
 
@@ -101,6 +102,8 @@ class MetricPanel:
             for kind in KINDS
             for side in range(len(self.metrics))
         }
+        # each line mark has an empty twin: new rows go to fresh paths (see _draw_rows)
+        self._spare = {key: self._line(*key) for key in self.lines}
         self.bands: dict[tuple[str, int], bq.Lines] = {}
         self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
@@ -113,6 +116,7 @@ class MetricPanel:
             line_style="dashed",
             stroke_width=1.0,
             scales={"x": x_scale, "y": self._unit["y"]},
+            visible=False,
         )
         self.brush = bq.interacts.BrushIntervalSelector(scale=brush_scale)
         self.cursor = bq.interacts.IndexSelector(scale=x_scale, color="#8C8C8C")
@@ -168,12 +172,22 @@ class MetricPanel:
         band), or None for another mark.
         """
         for (kind, side), line in self.lines.items():
-            if line is mark:
+            if line is mark or self._spare[(kind, side)] is mark:
                 return self.metrics[side], kind
         for (_run, side), band in self.bands.items():
             if band is mark:
                 return self.metrics[side], "band"
         return None
+
+    def line_marks(self) -> list:
+        """The line marks drawn now, bottom to top (raw under smoothed; runs are their rows).
+
+        The figure also holds each one's empty twin (see :meth:`draw`), the hover rule and
+        any overlays; this is the marks that hold the lines.
+        """
+        marks = list(self.figure.marks)
+        current = [m for m in self.lines.values() if m in marks]
+        return sorted(current, key=marks.index)
 
     # -- building ----------------------------------------------------------------
     def _y_axis(self, side: int) -> bq.Axis:
@@ -213,12 +227,19 @@ class MetricPanel:
         self.frame = frame
         self._set_mode("log" if view.log else "linear")
         shown = bool(view.shown)
-        lines = [self.lines[(k, s)] for k in KINDS for s in range(len(self.metrics))]
+        lines = [
+            m
+            for k in KINDS
+            for s in range(len(self.metrics))
+            for m in sorted((self.lines[(k, s)], self._spare[(k, s)]), key=id)
+        ]
         y_doms = [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
         bands = self._draw_bands(frame, y_doms)
         marks = self.overlays(view) + bands + (lines if shown else [])
+        # the rule stays among the marks and is shown or hidden: a change of the marks list
+        # makes bqplot lay out and redraw every line of the figure again
+        marks += [self.rule] if shown else []
         marks += self.overlays_above(view)
-        marks += [self.rule] if view.hover_step is not None else []
         for side, data in enumerate(frame.sides):
             y_dom = y_doms[side]
             self._set_y_domain(side, y_dom)
@@ -258,6 +279,13 @@ class MetricPanel:
         opacities = [on if r in drawn else 0.0 for r in runs]
         colors = self._row_colors(side, runs)
         style = "dashed" if (side == 1 and len(rows.runs) != 1) else "solid"
+        old = None
+        if not keep and held is not None:
+            # bqplot tweens a path from its old `d` to the new one even when nothing is
+            # animated, parsing both strings: new rows go to the empty twin, whose paths are
+            # new, and the old mark is emptied after (never a frame without the lines)
+            old, mark = mark, self._spare[(kind, side)]
+            self.lines[(kind, side)], self._spare[(kind, side)] = mark, old
         with mark.hold_sync():
             if not keep:
                 mark.x, mark.y = unit_xy(rows, frame.x_domain, y_dom, frame.view.log)
@@ -271,6 +299,10 @@ class MetricPanel:
                 mark.labels = list(runs)
             if self.dual and mark.line_style != style:
                 mark.line_style = style
+        if old is not None:
+            self._held.pop(id(old), None)
+            with old.hold_sync():
+                old.x, old.y = EMPTY, EMPTY
 
     def _y_ticks(self, side: int, domain, log: bool):
         """The y range stretched to 4-7 round ticks, labelled compactly (linear axes)."""
@@ -348,9 +380,10 @@ class MetricPanel:
 
     def show_raw(self, on: bool) -> None:
         """Show or hide the raw lines (the smoothed ones stay)."""
-        for (kind, _side), mark in self.lines.items():
-            if kind == RAW and mark.visible != on:
-                mark.visible = on
+        for (kind, side), mark in self.lines.items():
+            for m in (mark, self._spare[(kind, side)]):
+                if kind == RAW and m.visible != on:
+                    m.visible = on
 
     def fit_height(self, width_px: int) -> None:
         """A plot height from the panel's width: about :data:`ASPECT` to 1, within bounds."""
@@ -415,6 +448,8 @@ class MetricPanel:
         self._memo["hover"] = memo
         if view.hover_step is not None:
             self.rule.x = np.array([view.hover_step] * 2, dtype=np.float64)
+        if self.rule.visible != (view.hover_step is not None):
+            self.rule.visible = view.hover_step is not None
         if view.hover_step is None:
             self.readout.value = ""
 
@@ -450,7 +485,7 @@ class MetricPanel:
 
     def close(self) -> None:
         """Close every widget of this panel."""
-        for mark in [*self.lines.values(), *self.bands.values()]:
+        for mark in [*self.lines.values(), *self._spare.values(), *self.bands.values()]:
             mark.close()
         self.widget.close()
         self.figure.close()

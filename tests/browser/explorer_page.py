@@ -85,7 +85,7 @@ def line_counts(page) -> list[int]:
         """() => [...document.querySelectorAll('.rlx-panel')]
               .sort((a, b) => _idx(a) - _idx(b))
               .map(p => [...p.querySelectorAll('path.line')].filter(l => (l.getAttribute('d') || '').length > 2
-                    && getComputedStyle(l).display !== 'none' && getComputedStyle(l).visibility !== 'hidden'
+                    && !l.closest('g[style*="display: none"]') && getComputedStyle(l).visibility !== 'hidden'
                     && getComputedStyle(l).opacity !== '0').length);
            function _idx(el) { const m = [...el.classList].map(c => /^rlx-panel-(\\d+)$/.exec(c)).find(Boolean);
                                return m ? +m[1] : 0; }"""
@@ -132,7 +132,7 @@ def drawn_lines(page, panel: int) -> list[tuple[str, str, str]]:
     """
     styles = page.eval_on_selector_all(
         f".rlx-panel-{panel} path.line",
-        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && getComputedStyle(l).display !== 'none'
+        """ls => ls.filter(l => (l.getAttribute('d') || '').length > 2 && !l.closest('g[style*="display: none"]')
                           && getComputedStyle(l).opacity !== '0')
                  .map(l => { const s = getComputedStyle(l); return [s.stroke, s.opacity, l.getAttribute('d')]; })""",
     )

@@ -188,7 +188,7 @@ def shown(ex):
 def test_hiding_a_run_removes_it_from_every_panel(methods):
     methods.state.visible_runs = ["GRPO", "RED-Weight"]
     assert shown(methods) == [{"GRPO", "RED-Weight"}] * 4
-    assert all(len(p.figure.marks) == 2 for p in methods.panels)  # raw and smoothed: runs are rows
+    assert all(len(p.line_marks()) == 2 for p in methods.panels)  # raw and smoothed: runs are rows
     for p in methods.panels:
         for m in p.lines.values():  # a row the mark still holds is hidden, or it is gone
             visible = [run for run, o in zip(m.labels, m.opacities) if o > 0]
@@ -283,8 +283,8 @@ def test_a_run_toggle_that_keeps_the_y_range_sends_only_opacities(methods):
 def test_raw_lines_are_faint_under_the_smoothed_ones(methods):
     p = methods.panels[0]
     raw, smoothed = p.lines[("raw", 0)], p.lines[("smoothed", 0)]
-    assert p.figure.marks == [raw, smoothed]  # smoothed drawn last, on top
-    assert [p.kind_of(m) for m in p.figure.marks] == [
+    assert p.line_marks() == [raw, smoothed]  # smoothed drawn last, on top
+    assert [p.kind_of(m) for m in p.line_marks()] == [
         ("critic/score/mean", "raw"),
         ("critic/score/mean", "smoothed"),
     ]
@@ -532,13 +532,13 @@ def test_a_dual_axis_panel_has_two_coloured_axes_and_says_which_line_is_which(le
     assert (left.side, right.side) == ("left", "right")
     assert (left.label, right.label) == ("response_length/mean", "eval/reproduced_rate")
     assert left.scale is not right.scale
-    colors = {p.kind_of(m)[0]: m.colors[0] for m in p.figure.marks}
+    colors = {p.kind_of(m)[0]: m.colors[0] for m in p.line_marks()}
     assert (
         left.color == colors["response_length/mean"]
         and right.color == colors["eval/reproduced_rate"]
     )
     assert left.color != right.color
-    markers = {p.kind_of(m)[0]: m.marker for m in p.figure.marks if p.kind_of(m)[1] == "raw"}
+    markers = {p.kind_of(m)[0]: m.marker for m in p.line_marks() if p.kind_of(m)[1] == "raw"}
     assert markers == {"response_length/mean": "square", "eval/reproduced_rate": "circle"}
     assert "left axis" in p.axis_key.value and "right axis" in p.axis_key.value
     drawn = p.drawn().groupby(["metric", "kind"]).size().to_dict()
@@ -559,7 +559,7 @@ def test_a_dual_axis_panel_with_several_runs_keeps_run_colours(methods_ds):
             by_run.setdefault(run, set()).add(color)
     assert all(len(c) == 1 for c in by_run.values()) and len(by_run) == 3
     assert p.y_axes[0].color is None
-    styles = {p.kind_of(m)[0]: m.line_style for m in p.figure.marks}
+    styles = {p.kind_of(m)[0]: m.line_style for m in p.line_marks()}
     assert styles == {"actor/entropy": "solid", "response_length/mean": "dashed"}
 
 
@@ -568,14 +568,14 @@ def test_hover_draws_a_rule_in_every_panel_and_a_readout(methods, methods_ds):
     before = [len(p.drawn()) for p in methods.panels]
     methods.state.hover_step = 1234
     for p in methods.panels:
-        assert p.rule in p.figure.marks and p.rule.x.tolist() == [1234.0, 1234.0]
+        assert p.rule in p.figure.marks and p.rule.visible and p.rule.x.tolist() == [1234.0, 1234.0]
         assert "step 1234" in p.readout.value
     grpo = methods_ds.value.sel(run="GRPO", metric="actor/entropy", step=1234).item()
     assert f"{grpo:.4g}" in methods.panel("actor/entropy").readout.value
     assert "smoothed" in methods.panels[0].readout.value
     assert [len(p.drawn()) for p in methods.panels] == before  # the rule is not data
     methods.state.hover_step = None
-    assert all(p.rule not in p.figure.marks and p.readout.value == "" for p in methods.panels)
+    assert all(not p.rule.visible and p.readout.value == "" for p in methods.panels)
 
 
 def test_the_inspect_tool_moves_the_hover_step(methods):

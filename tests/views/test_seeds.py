@@ -75,7 +75,7 @@ def test_dual_axis_with_markers():
     left, right = p.y_axes
     assert (left.label, right.label) == ("Token Length", "Reproduced Rate (%)")
     assert left.color != right.color and (left.side, right.side) == ("left", "right")
-    assert {m.marker for m in p.figure.marks if p.kind_of(m)[1] == "raw"} == {
+    assert {m.marker for m in p.line_marks() if p.kind_of(m)[1] == "raw"} == {
         "square",
         "circle",
     }
