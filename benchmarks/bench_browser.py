@@ -47,7 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "cli"), str(ROOT / "tests" / "browser")]
 
-from explorer_page import drag_brush, drag_slider, open_app, wait_until  # noqa: E402
+from explorer_page import drag_brush, drag_slider, open_app  # noqa: E402
 from rlx_serving import jupyter_env, start_cli, stop  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -91,20 +91,39 @@ def sweep_logs(cache: Path) -> Path:
 
 # Time-stamps, in page time, of the latest change of each drawn line's path and of the last mouse-up.
 OBSERVE_JS = """() => {
-  window.__rlx = {changed: new Map(), writes: new Map(), mouseup: 0, pauses: [0]};
-  const end = () => { window.__rlx.mouseup = performance.now(); };
+  const rlx = window.__rlx = {changed: new Map(), writes: new Map(), after: new Set(), mouseup: 0, pauses: [0],
+                              last: 0, waiting: null};
+  const end = () => { rlx.mouseup = performance.now(); };
   for (const kind of ['pointerup', 'mouseup', 'click']) window.addEventListener(kind, end, true);
-  let previous = 0;
   new MutationObserver(records => {
     const now = performance.now();
     for (const r of records) if (r.target.matches && r.target.matches('path.line')) {
-      window.__rlx.changed.set(r.target, now);  // a new path, or a new style (a row shown or hidden)
-      if (r.attributeName === 'd') window.__rlx.writes.set(r.target, (window.__rlx.writes.get(r.target) || 0) + 1);
+      rlx.changed.set(r.target, now);  // a new path, or a new style (a row shown or hidden)
+      if (r.attributeName === 'd') rlx.writes.set(r.target, (rlx.writes.get(r.target) || 0) + 1);
+      if (rlx.mouseup && now > rlx.mouseup) rlx.after.add(r.target);
     }
-    if (previous > window.__rlx.mouseup) window.__rlx.pauses.push(now - previous);
-    previous = now;
+    if (rlx.last > rlx.mouseup) rlx.pauses.push(now - rlx.last);
+    rlx.last = now;
+    if (rlx.waiting) rlx.waiting();
   }).observe(document.body, {attributes: true, attributeFilter: ['d', 'style'], subtree: true});
 }"""
+# Resolves once `expect` lines changed after the mouse-up and the page then stayed quiet (twice
+# the longest pause between redraws, at least 400 ms): waited for in the page, not polled, so
+# the measuring costs the page nothing while it works.
+SETTLED_JS = """([expect, timeout]) => new Promise((resolve, reject) => {
+  const rlx = window.__rlx, t0 = performance.now();
+  const quiet = () => {
+    const wait = Math.max(400, 2 * Math.max(...rlx.pauses));
+    const since = performance.now() - rlx.last;
+    if (since >= wait) resolve(true); else setTimeout(quiet, wait - since + 1);
+  };
+  rlx.waiting = () => {
+    if (rlx.after.size >= expect) { rlx.waiting = null; quiet(); }
+  };
+  rlx.waiting();
+  setTimeout(() => { if (rlx.waiting) { rlx.waiting = null; reject(new Error(
+    `only ${rlx.after.size} of ${expect} lines redrawn in ${timeout} ms`)); } }, timeout);
+})"""
 SINCE_JS = """() => {
   const lines = [...document.querySelectorAll('.rlx-panel path.line')].filter(l => !l.closest('g[style*="display: none"]'));
   const t0 = window.__rlx.mouseup;
@@ -114,7 +133,8 @@ SINCE_JS = """() => {
   return {t0, n: lines.length, updated: after.length, last: Math.max(...times), first: Math.min(...after),
           writes: Math.max(...writes), pause: Math.max(...window.__rlx.pauses)};
 }"""
-RESET_JS = "() => { window.__rlx.changed.clear(); window.__rlx.writes.clear(); window.__rlx.pauses = [0]; }"
+RESET_JS = """() => { const r = window.__rlx; r.changed.clear(); r.writes.clear(); r.after.clear();
+                     r.pauses = [0]; r.mouseup = 0; }"""
 
 
 def repaint_after(page, action, expect_updates: int) -> tuple[float, float, int]:
@@ -123,15 +143,8 @@ def repaint_after(page, action, expect_updates: int) -> tuple[float, float, int]
     """
     page.evaluate(RESET_JS)
     action()
-    info = wait_until(page, lambda: (lambda i: i if i["updated"] >= expect_updates else None)(page.evaluate(SINCE_JS)),
-                      "the lines to be redrawn", 60)  # fmt: skip
-    while True:  # later, staggered updates still count: wait for a quiet period
-        quiet = max(400.0, 2 * info["pause"])
-        page.wait_for_timeout(quiet)
-        again = page.evaluate(SINCE_JS)
-        if again["last"] == info["last"]:
-            break
-        info = again
+    page.evaluate(SETTLED_JS, [expect_updates, 60_000])
+    info = page.evaluate(SINCE_JS)
     return info["last"] - info["t0"], info["first"] - info["t0"], info["writes"]
 
 

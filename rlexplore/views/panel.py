@@ -103,7 +103,7 @@ class MetricPanel:
             for side in range(len(self.metrics))
         }
         # each line mark has an empty twin: new rows go to fresh paths (see _draw_rows)
-        self._spare = {key: self._line(*key) for key in self.lines}
+        self._spare = {key: self._line(*key, rows=EMPTY) for key in self.lines}
         self.bands: dict[tuple[str, int], bq.Lines] = {}
         self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
@@ -201,7 +201,7 @@ class MetricPanel:
             grid_lines="solid" if side == 0 else "none",
         )
 
-    def _line(self, kind: str, side: int) -> bq.Lines:
+    def _line(self, kind: str, side: int, rows: np.ndarray | None = None) -> bq.Lines:
         # markers only on the logged (raw) points of sparse metrics; smoothed lines have none
         marker = (
             ("square" if side == 0 and self.dual else "circle") if self._markers[side] else None
@@ -211,9 +211,10 @@ class MetricPanel:
             if kind == RAW
             else {"stroke_width": 2.0}
         )
+        rows = np.zeros((1, 2), dtype=np.float32) if rows is None else rows
         return bq.Lines(
-            x=np.zeros((1, 2), dtype=np.float32),
-            y=np.zeros((1, 2), dtype=np.float32),
+            x=rows,
+            y=rows,
             colors=["#8C8C8C"],
             scales=self._unit,
             enable_hover=False,

@@ -66,10 +66,32 @@ def wait_until(
 
 
 def open_app(page, url: str, timeout: float = RENDER_TIMEOUT) -> dict:
-    """Open `url` and wait until every panel has drawn its lines; return the first status."""
+    """Open `url` and wait until every panel has drawn its lines and stopped redrawing them
+    (the page redraws once it has measured its width); return the first status.
+    """
     page.goto(url, wait_until="commit")
     wait_until(page, lambda: panels_drawn(page), "every panel to draw its lines", timeout)
+    settled_counts(page, timeout)
     return wait_until(page, lambda: status(page), "the status widget", timeout)
+
+
+def settled_counts(page, timeout: float = CHANGE_TIMEOUT) -> list[int]:
+    """:func:`line_counts` once it is the same three reads in a row, 150 ms apart.
+
+    A panel redraws its lines as new paths before it removes the old ones (a frame apart at
+    most): a read in between sees both, or the new ones before their path is written.
+    """
+    seen: list[list[int]] = []
+
+    def steady():
+        seen.append(line_counts(page))
+        return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and seen[-1]
+
+    def wait():
+        page.wait_for_timeout(150)
+        return steady()
+
+    return wait_until(page, wait, "the lines to stop changing", timeout)
 
 
 def panels_drawn(page) -> bool:

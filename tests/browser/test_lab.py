@@ -9,6 +9,7 @@ from explorer_page import (
     RENDER_TIMEOUT,
     line_counts,
     panels_drawn,
+    settled_counts,
     status,
     wait_for_status,
     wait_until,
@@ -67,7 +68,7 @@ def test_quickstart_runs_in_jupyterlab_and_the_legend_hides_a_run(
     state = wait_for_status(
         page, lambda s: s["step_range"] == [2000, 4000], "the second cell's state"
     )
-    assert state["smoothing"] == 0.9 and line_counts(page) == [6, 6, 6, 6]
+    assert state["smoothing"] == 0.9 and settled_counts(page) == [6, 6, 6, 6]
     page.screenshot(path=str(artifacts / "lab-quickstart.png"))
 
     entry = page.locator(".rlx-legend-entry.rlx-run-name-GRPO")
