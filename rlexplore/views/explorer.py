@@ -273,6 +273,7 @@ class Explorer:
         self.grid = PanelGrid(self.columns, sections)
         self._panels: dict[Any, MetricPanel] = {}
         self._brushing: set[int] = set()
+        self._zoomed_early: dict[int, tuple[float, float]] = {}  # per brush: from the tracker
         self._updates = 0
         self._summary_memo: tuple | None = None
         self.summary_widget = SummaryView()
@@ -289,6 +290,7 @@ class Explorer:
         self.state.observe(self.guard(self._on_following), names="following")
         self.meter.observe(self.guard(lambda _: self.render({"lines", "x"})), "width")
         self.hover_tracker.observe(self.guard(self._on_pointer), "pointer")
+        self.hover_tracker.observe(self.guard(self._on_release), "release")
         self._sync_panels()
         self.render()
         extensions.install(self)
@@ -903,6 +905,7 @@ class Explorer:
         """Whether this change ends a gesture on `brush` (``brushing`` turned False)."""
         if brush.brushing:
             self._brushing.add(id(brush))
+            self._zoomed_early.pop(id(brush), None)  # a new gesture: an unconfirmed one is over
             return False
         if id(brush) not in self._brushing:
             return False
@@ -915,7 +918,28 @@ class Explorer:
             return
         picked = _interval(brush.selected)
         brush.selected = None  # clear before the brush scale moves: it never holds a selection then
+        early = self._zoomed_early.pop(id(brush), None)
+        if early is not None and (picked is None or _same_span(picked, early)):
+            return  # the page's tracker reported this gesture first, and it is drawn
         # A click without a drag (d3 sends one gesture for a double-click) shows every step.
+        self.state.step_range = picked
+
+    def _on_release(self, change) -> None:
+        """A drag across a panel ended (reported by the page at the mouse-up, a round trip
+        before the brush's report): zoom to its span now.
+        """
+        release = change["new"]
+        metrics = self.state.metrics
+        if not release or self.tool != "zoom" or not 0 <= int(release["panel"]) < len(metrics):
+            return
+        lo, hi = self.brush_scale.min, self.brush_scale.max
+        f0, f1 = sorted(min(1.0, max(0.0, float(release[k]))) for k in ("f0", "f1"))
+        picked = _interval([lo + f0 * (hi - lo), lo + f1 * (hi - lo)])
+        if picked is None:
+            return
+        brush = self.panel(metrics[int(release["panel"])]).brush
+        brush.selected = None
+        self._zoomed_early[id(brush)] = picked
         self.state.step_range = picked
 
     def _on_overview_brush(self, change) -> None:
@@ -943,6 +967,12 @@ def _interval(selected) -> tuple[float, float] | None:
         return None
     lo, hi = sorted(float(v) for v in selected)
     return (lo, hi) if hi > lo and math.isfinite(lo) and math.isfinite(hi) else None
+
+
+def _same_span(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two ranges are one gesture's, measured twice (within 1 % of their width)."""
+    tolerance = 0.01 * max(a[1] - a[0], b[1] - b[0])
+    return abs(a[0] - b[0]) <= tolerance and abs(a[1] - b[1]) <= tolerance
 
 
 def _check_columns(columns: Any) -> int:

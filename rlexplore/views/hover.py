@@ -75,6 +75,26 @@ export default {
       place(ev.clientY);
     };
     const onLeave = () => { send(null); fx = null; };
+    // A drag across a plot ends as a zoom: report its span at once. The brush's own report
+    // waits for the message before it to be answered (one message in flight per widget).
+    let press = null, releases = 0;
+    const onDown = (ev) => {
+      press = null;
+      const fig = ev.button === 0 && ev.target.closest ? ev.target.closest(".rlx-figure") : null;
+      if (!fig || !root.contains(fig)) return;
+      const a = area(fig).getBoundingClientRect(), f = (ev.clientX - a.left) / a.width;
+      const m = /rlx-panel-(\d+)/.exec(fig.closest(".rlx-panel").className);
+      if (m && f >= 0 && f <= 1 && ev.clientY >= a.top && ev.clientY <= a.bottom)
+        press = { panel: Number(m[1]), f0: f, x: ev.clientX, a: a };
+    };
+    const onUp = (ev) => {
+      const p = press;
+      press = null;
+      if (!p || Math.abs(ev.clientX - p.x) < 3) return;  // a click: the brush reports it
+      const f1 = Math.min(1, Math.max(0, (ev.clientX - p.a.left) / p.a.width));
+      model.set("release", { panel: p.panel, f0: Math.min(p.f0, f1), f1: Math.max(p.f0, f1), n: ++releases });
+      model.save_changes();
+    };
     const lines = () => root.querySelectorAll(".rlx-figure path.line");
     const onLegend = (ev) => {
       const entry = ev.target.closest ? ev.target.closest(".rlx-legend-entry") : null;
@@ -98,6 +118,8 @@ export default {
       root.addEventListener("pointerleave", onLeave);
       root.addEventListener("pointerover", onLegend);
       root.addEventListener("pointerout", offLegend);
+      root.addEventListener("pointerdown", onDown, true);
+      window.addEventListener("pointerup", onUp, true);
     };
     attach();
     return () => {
@@ -107,7 +129,9 @@ export default {
         root.removeEventListener("pointerleave", onLeave);
         root.removeEventListener("pointerover", onLegend);
         root.removeEventListener("pointerout", offLegend);
+        root.removeEventListener("pointerdown", onDown, true);
       }
+      window.removeEventListener("pointerup", onUp, true);
     };
   }
 };
@@ -123,7 +147,12 @@ class HoverTracker(anywidget.AnyWidget):
         ``{"panel": i, "fx": f}``: over the panel of CSS class ``rlx-panel-<i>``, at the
         fraction `f` (0 left, 1 right) of its plotting area's width; None when the pointer
         is over no plot.
+    release : dict or None
+        ``{"panel": i, "f0": a, "f1": b, "n": k}``: the `k`-th drag across panel `i` ended,
+        spanning the fractions `a` to `b` of its plotting area, sent at the mouse-up (the
+        brush's own report of the same gesture comes a round trip later).
     """
 
     _esm = _ESM
     pointer = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    release = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)

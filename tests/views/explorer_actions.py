@@ -32,6 +32,21 @@ def drag(brush, lo, hi, *, browser=False):
         brush.brushing = False
 
 
+def drag_in_page(ex, panel: int, lo: float, hi: float, *, confirm=True):
+    """A brush gesture as a browser sends it with the explorer's pointer tracker: the tracker
+    reports the span at the mouse-up (fractions of the plot), then the brush its release.
+    """
+    brush = ex.panels[panel].brush
+    start, end = brush.scale.min, brush.scale.max
+    brush.set_state({"brushing": True})
+    brush.set_state({"selected": array_state([lo, (lo + hi) / 2])})
+    fractions = [(v - start) / (end - start) for v in (lo, hi)]
+    release = {"panel": panel, "f0": fractions[0], "f1": fractions[1], "n": 1}
+    ex.hover_tracker.set_state({"release": release})
+    if confirm:
+        brush.set_state({"brushing": False, "selected": array_state([lo, hi])})
+
+
 def click(brush):
     """A click without a drag on a brush: d3 ends the gesture with no selection."""
     brush.set_state({"brushing": True})

@@ -9,7 +9,7 @@ import bqplot as bq
 import numpy as np
 import pandas as pd
 import pytest
-from explorer_actions import array_state, click, css_classes, drag, press
+from explorer_actions import array_state, click, css_classes, drag, drag_in_page, press
 from traitlets import All
 
 import rlexplore as rlx
@@ -331,6 +331,33 @@ def test_a_brush_on_any_panel_sets_the_range_on_release(methods, browser):
         summary.loc[("GRPO", "actor/entropy")].values,
         [window[1][sel][-1], window[1][sel].min(), window[1][sel].max(), window[1][sel].mean()],
     )
+
+
+def test_the_page_reports_a_drag_at_its_mouse_up_and_the_brush_only_confirms_it(methods):
+    seen, widths = [], []
+    methods.state.observe(lambda ch: seen.append(ch["new"]), "step_range")
+    drag_in_page(methods, 1, 1500.0, 2500.0, confirm=False)
+    assert seen == [(1500.0, 2500.0)]  # zoomed before the brush's own report arrives
+    assert methods.panels[1].brush.selected is None
+    mark = methods.panels[0].lines[("smoothed", 0)]
+    mark.observe(lambda ch: widths.append(ch["new"].shape), "x")
+    brush = methods.panels[1].brush  # its report: the same span, a pixel off: not drawn again
+    brush.set_state({"brushing": False, "selected": array_state([1501.0, 2499.0])})
+    assert seen == [(1500.0, 2500.0)] and widths == [] and brush.selected is None
+    # a report of another span wins; a later click still shows every step
+    drag_in_page(methods, 0, 2000.0, 2200.0, confirm=False)
+    methods.panels[0].brush.set_state(
+        {"brushing": False, "selected": array_state([2050.0, 2150.0])}
+    )
+    assert methods.state.step_range == (2050.0, 2150.0)
+    click(methods.panels[0].brush)
+    assert methods.state.step_range is None
+
+
+def test_the_page_report_does_nothing_in_inspect_mode(methods):
+    methods.tool = "inspect"
+    drag_in_page(methods, 0, 1000.0, 3000.0, confirm=False)
+    assert methods.state.step_range is None
 
 
 def test_a_brush_never_zooms_the_scale_it_brushes_on(methods):
