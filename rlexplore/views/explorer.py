@@ -108,6 +108,7 @@ from .theme import (
     css_slug,
     run_color,
 )
+from .toolbar import PanelToolbar
 
 GRID_GAP_PX = 6  # the gap between panels of a row (rlexplore.views.layout)
 DATA_TRAITS = ("x_axis", "group_by", "group_pattern", "group_center", "group_band")
@@ -660,28 +661,30 @@ class Explorer:
         p.brush.observe(self.guard(self._on_brush), ["brushing", "selected"])
         p.cursor.observe(self.guard(self._on_cursor), "selected")
         tb, st = p.toolbar, self.state
-        for widget, option in (
-            (tb.pin, "pinned"),
-            (tb.expand, "expanded"),
-            (tb.log_scale, "log_scale"),
-            (tb.ignore_outliers, "ignore_outliers"),
-        ):
+
+        def option(widget, name: str) -> None:
             widget.observe(
+                self.guard(lambda ch: st.set_panel_option(name, key, bool(ch["new"]))), "value"
+            )
+
+        option(tb.pin, "pinned")
+        option(tb.expand, "expanded")
+
+        def menu(tb: PanelToolbar) -> None:  # when the menu is first opened
+            option(tb.log_scale, "log_scale")
+            option(tb.ignore_outliers, "ignore_outliers")
+            name = css_slug(panel_label(key))
+            tb.csv.on_click(
                 self.guard(
-                    functools.partial(
-                        lambda o, ch: st.set_panel_option(o, key, bool(ch["new"])), option
+                    lambda _: tb.offer_csv(
+                        panel_label(key), self.panel_data(key).to_csv(index=False)
                     )
-                ),
-                "value",
+                )
             )
-        name = css_slug(panel_label(key))
-        tb.csv.on_click(
-            self.guard(
-                lambda _: tb.offer_csv(panel_label(key), self.panel_data(key).to_csv(index=False))
-            )
-        )
-        tb.png.on_click(self.guard(lambda _: p.figure.save_png(f"{name}.png")))
-        tb.svg.on_click(self.guard(lambda _: p.figure.save_svg(f"{name}.svg")))
+            tb.png.on_click(self.guard(lambda _: p.figure.save_png(f"{name}.png")))
+            tb.svg.on_click(self.guard(lambda _: p.figure.save_svg(f"{name}.svg")))
+
+        tb.when_built(menu)
         return p
 
     # -- state -> widgets ------------------------------------------------------------------
