@@ -109,12 +109,11 @@ def unit_xy(
     # at least 2 points a row: bqplot squeezes an (n, 1) array into one line of n points
     width = max(2, max((len(x) for x in rows.x), default=0))
     ylo, yhi = (0.0, 1.0) if y_domain[0] is None or y_domain[1] is None else y_domain
-    xs = np.full((len(rows), width), np.nan, dtype=np.float32)
-    ys = np.full((len(rows), width), np.nan, dtype=np.float32)
+    xs = np.full((len(rows), width), np.nan)
+    ys = np.full((len(rows), width), np.nan)
     for i, (x, y) in enumerate(zip(rows.x, rows.y)):
-        if len(x):
-            xs[i, : len(x)] = to_unit(x, x_domain)
-            xs[i, len(x) :] = xs[i, len(x) - 1]
-            ys[i, : len(y)] = to_unit(y, (ylo, yhi), log)
-            ys[i, len(y) :] = ys[i, len(y) - 1]
-    return xs, ys
+        if len(x):  # short rows repeat their last point
+            xs[i, : len(x)], xs[i, len(x) :] = x, x[-1]
+            ys[i, : len(y)], ys[i, len(y) :] = y, y[-1]
+    # scaled all at once (one pass over the mark, not one per row)
+    return to_unit(xs, x_domain), to_unit(ys, (ylo, yhi), log)

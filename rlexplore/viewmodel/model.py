@@ -124,12 +124,21 @@ class ExplorerModel:
         """The frame of every panel of `views`; series read and smoothed together first."""
         self.prepare(views.values(), [m for key in views for m in panel_metrics(key)])
         jobs = [job for key, view in views.items() for job in self.panel(key).pending(view)]
-        if len(jobs) > 8:  # the compiled downsampling releases the GIL: use every core
+        if len(jobs) > 8 and any(self._wide(v) for v in views.values()):
+            # the compiled downsampling releases the GIL: use every core (on a narrow window
+            # the jobs are mostly Python, and threads only take turns)
             workers = os.cpu_count() or 1
             chunks = [jobs[i::workers] for i in range(workers)]
             list(thread_pool().map(lambda chunk: [job() for job in chunk], chunks))
         x_domain = self.x_domain(next(iter(views.values())).step_range) if views else self.extent
         return {key: self.panel(key).frame(view, x_domain) for key, view in views.items()}
+
+    def _wide(self, view: PanelView) -> bool:
+        """Whether `view` shows more than a tenth of the steps (its jobs are worth threads)."""
+        if view.step_range is None:
+            return True
+        lo, hi = self.extent
+        return hi <= lo or (view.step_range[1] - view.step_range[0]) > 0.1 * (hi - lo)
 
     def prepare(self, views: Iterable[PanelView], metrics: list[str]) -> None:
         """Read (lazy data: in one computation) and smooth (in parallel) what `views` need."""
