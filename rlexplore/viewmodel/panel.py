@@ -122,7 +122,7 @@ class PanelModel:
     # -- y ranges and bands ------------------------------------------------------------
     def y_domain(self, side: int, view: PanelView) -> tuple[float, float] | tuple[None, None]:
         """The y range of side `side`: the raw points in view, widened when the smoothed
-        lines or bands (all at full resolution) leave it, padded by 5 %.
+        lines (as drawn) or bands (at full resolution) leave it, padded by 5 %.
         """
         key = (side, view.shown, view.step_range, view.log, view.outliers)
         if key not in self._ranges:
@@ -156,9 +156,12 @@ class PanelModel:
         return parts
 
     def _smoothed_values(self, side: int, view: PanelView) -> list[np.ndarray]:
-        """The smoothed values in view; over all steps, only each series' extremes."""
+        """The smoothed values drawn in a window (what is not drawn cannot leave the plot);
+        over all steps, each series' extremes.
+        """
         if view.step_range is not None or view.log:
-            return self._values(side, SMOOTHED, view)
+            rows = self.rows(SMOOTHED, self.metrics[side], view)
+            return [y[y > 0] if view.log else y for y in rows.y]
         src, metric = self._source(), self.metrics[side]
         found = [src.smoothed_range(r, metric, view.method, view.weight) for r in view.shown]
         return [np.array(e, dtype=np.float64) for e in found if e is not None]

@@ -12,6 +12,7 @@ re-sent. Marks are updated in place inside ``hold_sync()``; figures are never re
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from typing import Any
@@ -372,12 +373,12 @@ class MetricPanel:
         picks about ten whatever the width, so they collide.
         """
         count = max(2, min(7, self.plot_width(width_px) // 65))
-        ticks = inner_ticks(float(domain[0]), float(domain[1]), max_ticks=count)
+        ticks, labels = _x_ticks(float(domain[0]), float(domain[1]), count)
         current = self.x_axis.tick_values
         if current is None or len(current) != len(ticks) or not np.array_equal(current, ticks):
             with self.x_axis.hold_sync():
                 self.x_axis.tick_values = ticks
-                self.x_axis.tick_labels = js_labels(ticks)
+                self.x_axis.tick_labels = dict(labels)
 
     def show_raw(self, on: bool) -> None:
         """Show or hide the raw lines (the smoothed ones stay)."""
@@ -498,6 +499,14 @@ def _points(run: str, metric: str, kind: str, x: np.ndarray, y: np.ndarray) -> p
     return pd.DataFrame(
         {"run": run, "metric": metric, "kind": kind, "step": step, "value": np.asarray(y)}
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _x_ticks(lo: float, hi: float, count: int) -> tuple[np.ndarray, tuple[tuple[str, str], ...]]:
+    """The x ticks and labels of a domain (every panel of a row shares them: computed once)."""
+    ticks = inner_ticks(lo, hi, max_ticks=count)
+    ticks.setflags(write=False)
+    return ticks, tuple(js_labels(ticks).items())
 
 
 def nice_ticks(lo: float, hi: float, count: int) -> np.ndarray:
