@@ -27,7 +27,7 @@ panel drawn.
 
 Run (it prints a table; it is not a test)::
 
-    nice .venv/bin/python benchmarks/bench_browser.py --repeats 3
+    nice .venv/bin/python benchmarks/bench_browser.py --repeats 5
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def measure(browser, url: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="fresh page loads per workload")
+    parser.add_argument("--repeats", type=int, default=5, help="fresh page loads per workload")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
