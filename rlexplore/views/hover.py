@@ -57,21 +57,24 @@ export default {
         out.style.top = Math.max(0, Math.min(y, p.height - out.offsetHeight)) + "px";
       }
     };
+    // the panel under the pointer and where across its plotting area (null: over no plot)
+    const locate = (ev) => {
+      const fig = ev.target.closest ? ev.target.closest(".rlx-figure") : null;
+      if (!fig || !root.contains(fig)) return null;
+      const a = area(fig).getBoundingClientRect(), f = (ev.clientX - a.left) / a.width;
+      const panel = fig.closest(".rlx-panel"), m = panel && /rlx-panel-(\d+)/.exec(panel.className);
+      if (!m || f < 0 || f > 1 || ev.clientY < a.top || ev.clientY > a.bottom) return null;
+      return { panel: panel, index: Number(m[1]), f: f, a: a };
+    };
     const onMove = (ev) => {
       // a button held is a brush or a slider being dragged: no tooltips (and no kernel
       // round trip per move competing with the gesture's own answer)
-      if (ev.buttons) { if (fx !== null || last !== "null") send(null); fx = null; return; }
-      const fig = ev.target.closest ? ev.target.closest(".rlx-figure") : null;
-      if (!fig || !root.contains(fig)) { if (last !== "null") send(null); fx = null; return; }
-      const a = area(fig).getBoundingClientRect();
-      const f = (ev.clientX - a.left) / a.width;
-      if (f < 0 || f > 1 || ev.clientY < a.top || ev.clientY > a.bottom) { send(null); fx = null; return; }
-      over = fig.closest(".rlx-panel");
-      const m = /rlx-panel-(\d+)/.exec(over.className);
-      if (!m) return;
-      const step = 1 / Math.max(1, Math.round(a.width));
-      fx = Math.round(f / step) * step;
-      send({ panel: Number(m[1]), fx: fx });
+      const at = ev.buttons ? null : locate(ev);
+      if (!at) { if (fx !== null || last !== "null") send(null); fx = null; return; }
+      over = at.panel;
+      const step = 1 / Math.max(1, Math.round(at.a.width));
+      fx = Math.round(at.f / step) * step;
+      send({ panel: at.index, fx: fx });
       place(ev.clientY);
     };
     const onLeave = () => { send(null); fx = null; };
@@ -79,13 +82,8 @@ export default {
     // waits for the message before it to be answered (one message in flight per widget).
     let press = null, releases = 0;
     const onDown = (ev) => {
-      press = null;
-      const fig = ev.button === 0 && ev.target.closest ? ev.target.closest(".rlx-figure") : null;
-      if (!fig || !root.contains(fig)) return;
-      const a = area(fig).getBoundingClientRect(), f = (ev.clientX - a.left) / a.width;
-      const m = /rlx-panel-(\d+)/.exec(fig.closest(".rlx-panel").className);
-      if (m && f >= 0 && f <= 1 && ev.clientY >= a.top && ev.clientY <= a.bottom)
-        press = { panel: Number(m[1]), f0: f, x: ev.clientX, a: a };
+      const at = ev.button === 0 ? locate(ev) : null;
+      press = at && { panel: at.index, f0: at.f, x: ev.clientX, a: at.a };
     };
     const onUp = (ev) => {
       const p = press;
@@ -111,27 +109,20 @@ export default {
     // readouts change size when the kernel fills them: place them again
     const resized = new ResizeObserver(() => place(lastY));
     let tries = 0;
+    const listeners = () => [  // [target, event, handler, capture]
+      [root, "pointermove", onMove, true], [root, "pointerleave", onLeave, false],
+      [root, "pointerover", onLegend, false], [root, "pointerout", offLegend, false],
+      [root, "pointerdown", onDown, true], [window, "pointerup", onUp, true],
+    ];
     const attach = () => {
       root = el.closest(".rlx-explorer");
       if (!root) { if (tries++ < 100) setTimeout(attach, 50); return; }
-      root.addEventListener("pointermove", onMove, true);
-      root.addEventListener("pointerleave", onLeave);
-      root.addEventListener("pointerover", onLegend);
-      root.addEventListener("pointerout", offLegend);
-      root.addEventListener("pointerdown", onDown, true);
-      window.addEventListener("pointerup", onUp, true);
+      for (const [target, kind, handler, capture] of listeners()) target.addEventListener(kind, handler, capture);
     };
     attach();
     return () => {
       resized.disconnect();
-      if (root) {
-        root.removeEventListener("pointermove", onMove, true);
-        root.removeEventListener("pointerleave", onLeave);
-        root.removeEventListener("pointerover", onLegend);
-        root.removeEventListener("pointerout", offLegend);
-        root.removeEventListener("pointerdown", onDown, true);
-      }
-      window.removeEventListener("pointerup", onUp, true);
+      if (root) for (const [target, kind, handler, capture] of listeners()) target.removeEventListener(kind, handler, capture);
     };
   }
 };

@@ -98,13 +98,13 @@ class MetricPanel:
         self.y_scales = [{"linear": bq.LinearScale(), "log": bq.LogScale()} for _ in self.metrics]
         self._mode = "linear"
         self._unit = {"x": unit_scale(), "y": unit_scale()}
-        self.lines = {
-            (kind, side): self._line(kind, side)
+        # each line mark has an empty twin: new rows go to fresh paths (see _draw_rows)
+        self._pairs = {
+            (kind, side): (self._line(kind, side), self._line(kind, side))
             for kind in KINDS
             for side in range(len(self.metrics))
         }
-        # each line mark has an empty twin: new rows go to fresh paths (see _draw_rows)
-        self._spare = {key: self._line(*key, rows=EMPTY) for key in self.lines}
+        self.lines = {key: pair[0] for key, pair in self._pairs.items()}
         self.bands: dict[tuple[str, int], bq.Lines] = {}
         self._held: dict[int, tuple] = {}  # per line mark: its rows, window, y range, arrays
         self._memo: dict[str, object] = {}
@@ -172,8 +172,8 @@ class MetricPanel:
         """``(metric, kind)`` of one of this panel's line marks (``kind`` raw, smoothed or
         band), or None for another mark.
         """
-        for (kind, side), line in self.lines.items():
-            if line is mark or self._spare[(kind, side)] is mark:
+        for (kind, side), pair in self._pairs.items():
+            if any(m is mark for m in pair):
                 return self.metrics[side], kind
         for (_run, side), band in self.bands.items():
             if band is mark:
@@ -202,7 +202,7 @@ class MetricPanel:
             grid_lines="solid" if side == 0 else "none",
         )
 
-    def _line(self, kind: str, side: int, rows: np.ndarray | None = None) -> bq.Lines:
+    def _line(self, kind: str, side: int) -> bq.Lines:
         # markers only on the logged (raw) points of sparse metrics; smoothed lines have none
         marker = (
             ("square" if side == 0 and self.dual else "circle") if self._markers[side] else None
@@ -212,10 +212,9 @@ class MetricPanel:
             if kind == RAW
             else {"stroke_width": 2.0}
         )
-        rows = np.zeros((1, 2), dtype=np.float32) if rows is None else rows
         return bq.Lines(
-            x=rows,
-            y=rows,
+            x=EMPTY,
+            y=EMPTY,
             colors=["#8C8C8C"],
             scales=self._unit,
             enable_hover=False,
@@ -229,12 +228,7 @@ class MetricPanel:
         self.frame = frame
         self._set_mode("log" if view.log else "linear")
         shown = bool(view.shown)
-        lines = [
-            m
-            for k in KINDS
-            for s in range(len(self.metrics))
-            for m in sorted((self.lines[(k, s)], self._spare[(k, s)]), key=id)
-        ]
+        lines = [m for k in KINDS for s in range(len(self.metrics)) for m in self._pairs[(k, s)]]
         y_doms = [self._y_ticks(i, d.y_domain, view.log) for i, d in enumerate(frame.sides)]
         bands = self._draw_bands(frame, y_doms)
         marks = self.overlays(view) + bands + (lines if shown else [])
@@ -286,8 +280,9 @@ class MetricPanel:
             # bqplot tweens a path from its old `d` to the new one even when nothing is
             # animated, parsing both strings: new rows go to the empty twin, whose paths are
             # new, and the old mark is emptied after (never a frame without the lines)
-            old, mark = mark, self._spare[(kind, side)]
-            self.lines[(kind, side)], self._spare[(kind, side)] = mark, old
+            first, second = self._pairs[(kind, side)]
+            old, mark = mark, (second if mark is first else first)
+            self.lines[(kind, side)] = mark
         with mark.hold_sync():
             if not keep:
                 mark.x, mark.y = unit_xy(rows, frame.x_domain, y_dom, frame.view.log)
@@ -382,10 +377,10 @@ class MetricPanel:
 
     def show_raw(self, on: bool) -> None:
         """Show or hide the raw lines (the smoothed ones stay)."""
-        for (kind, side), mark in self.lines.items():
-            for m in (mark, self._spare[(kind, side)]):
-                if kind == RAW and m.visible != on:
-                    m.visible = on
+        for (kind, _side), pair in self._pairs.items():
+            for mark in pair:
+                if kind == RAW and mark.visible != on:
+                    mark.visible = on
 
     def fit_height(self, width_px: int) -> None:
         """A plot height from the panel's width: about :data:`ASPECT` to 1, within bounds."""
@@ -487,7 +482,7 @@ class MetricPanel:
 
     def close(self) -> None:
         """Close every widget of this panel."""
-        for mark in [*self.lines.values(), *self._spare.values(), *self.bands.values()]:
+        for mark in [*(m for pair in self._pairs.values() for m in pair), *self.bands.values()]:
             mark.close()
         self.widget.close()
         self.figure.close()
